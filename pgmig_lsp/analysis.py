@@ -1,0 +1,224 @@
+"""The one analysis entry point: the CLI and the language server both call these functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+
+from pgmig_lsp.catalog.builtins import builtins_for
+from pgmig_lsp.catalog.model import Catalog, Origin
+from pgmig_lsp.catalog.replay import Replay
+from pgmig_lsp.config import Settings
+from pgmig_lsp.findings import Finding, Severity
+from pgmig_lsp.migrations.model import Migration, Section, SectionKind
+from pgmig_lsp.migrations.transactions import mark_transactions
+from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
+from pgmig_lsp.rules.registry import RULES
+from pgmig_lsp.sql import templates
+from pgmig_lsp.sql.parse import ParsedSQL, Statement, parse_sql
+from pgmig_lsp.suppression import FileSuppressions, apply_suppressions, read_suppressions
+
+_SECTION_ORDER = {SectionKind.UP: 0, SectionKind.DOWN: 1, SectionKind.VERIFY: 2}
+
+
+@attrs.frozen
+class RuleSelection:
+    """The rules a run uses, each with its effective severity."""
+
+    rules: dict[str, Severity]
+
+    def severity(self, rule_id: str) -> Severity | None:
+        return self.rules.get(rule_id)
+
+
+def _expand(names: list[str]) -> set[str]:
+    groups = {group.value for group in Group}
+    out: set[str] = set()
+    for name in names:
+        if name == "all":
+            out.update(RULES)
+        elif name in groups:
+            out.update(rule_id for rule_id, cls in RULES.items() if cls.group.value == name)
+        else:
+            out.add(name)
+    return out
+
+
+def select_rules(settings: Settings) -> RuleSelection:
+    """Apply ``select``, ``extend_select``, ``ignore`` and ``severity`` to the registry."""
+    if settings.select:
+        chosen = _expand(settings.select)
+    else:
+        chosen = {rule_id for rule_id, cls in RULES.items() if cls.enabled_by_default}
+    chosen |= _expand(settings.extend_select)
+    chosen -= _expand(settings.ignore)
+    rules: dict[str, Severity] = {}
+    for rule_id in sorted(chosen):
+        cls = RULES.get(rule_id)
+        if cls is None:
+            continue
+        configured = settings.severity.get(rule_id)
+        if configured == "off":
+            continue
+        rules[rule_id] = Severity(configured) if configured else cls.severity
+    return RuleSelection(rules)
+
+
+def unknown_rule_names(settings: Settings) -> list[str]:
+    """Names in the settings that are neither rules nor groups (reported as warnings)."""
+    known = set(RULES) | {group.value for group in Group} | {"all"}
+    named = [*settings.select, *settings.extend_select, *settings.ignore, *settings.severity]
+    return sorted({name for name in named if name not in known})
+
+
+@attrs.define(eq=False)
+class SectionParse:
+    section: Section
+    parsed: ParsedSQL
+    templated: bool
+
+
+def parse_section(section: Section) -> SectionParse:
+    """Parse a section's SQL; template placeholders are substituted first."""
+    text = section.text
+    spans = templates.placeholders(text) if ("${" in text or "{{" in text) else []
+    if spans:
+        text = templates.substitute(text, spans)
+    return SectionParse(section, parse_sql(text, section.span.start), bool(spans))
+
+
+def analyze_migration(
+    migration: Migration,
+    settings: Settings,
+    *,
+    before: Catalog | None = None,
+    selection: RuleSelection | None = None,
+) -> list[Finding]:
+    """Every finding of one migration, suppression comments applied, sorted by position.
+
+    ``before`` is the schema before this migration (replayed history, snapshot or live); by
+    default an empty catalog that does not know the history, so unknown objects count as existing.
+    """
+    selection = selection or select_rules(settings)
+    catalog = before if before is not None else Catalog()
+    context = MigrationContext(
+        migration=migration,
+        catalog=catalog,
+        pg_version=settings.pg_version,
+        builtins=builtins_for(settings.pg_version),
+    )
+    rules: list[Rule] = [
+        RULES[rule_id](context, severity) for rule_id, severity in selection.rules.items()
+    ]
+    for problem in migration.problems:
+        severity = selection.severity(problem.rule)
+        if severity is not None:
+            context.findings.append(
+                Finding(problem.rule, severity, problem.message, problem.file.path, problem.span)
+            )
+
+    replay = Replay(catalog, str(migration.path))
+    templated_files: set[Path] = set()
+    for section in sorted(migration.sections, key=lambda s: _SECTION_ORDER[s.kind]):
+        parsed = parse_section(section)
+        if parsed.templated:
+            templated_files.add(section.file.path)
+        _check_section(context, rules, section, parsed, replay, selection)
+    for rule in rules:
+        rule.end_migration()
+
+    _report_templates(context, templated_files, selection)
+    suppressions: dict[Path, FileSuppressions] = {
+        file.path: read_suppressions(file) for file in migration.files
+    }
+    findings = apply_suppressions(
+        context.findings, suppressions, set(RULES), selection.severity("unused-ignore")
+    )
+    findings.sort(key=lambda f: (str(f.path), f.span.start, f.span.end, f.rule))
+    return findings
+
+
+def _check_section(
+    context: MigrationContext,
+    rules: list[Rule],
+    section: Section,
+    parsed: SectionParse,
+    replay: Replay,
+    selection: RuleSelection,
+) -> None:
+    statements = parsed.parsed.statements
+    for index, statement in enumerate(statements):
+        statement.index = index
+    mark_transactions(context.migration, section, statements)
+    syntax = selection.severity("syntax-error")
+    if syntax is not None and not parsed.templated:
+        for error in parsed.parsed.errors:
+            context.findings.append(
+                Finding(
+                    "syntax-error",
+                    syntax,
+                    f"PostgreSQL will reject this: {error.message}",
+                    section.file.path,
+                    error.span,
+                    section=section.kind.value,
+                )
+            )
+    active = [rule for rule in rules if rule.runs_on(section.kind)]
+    section_context = SectionContext(context, section, statements)
+    context.statements[id(section)] = statements
+    if section.kind is SectionKind.UP:
+        context.up_statements = statements
+    for rule in active:
+        rule.begin_section(section_context)
+    by_kind: dict[str, list[Rule]] = {}
+    every: list[Rule] = []
+    for rule in active:
+        if rule.kinds is None:
+            every.append(rule)
+        else:
+            for kind in rule.kinds:
+                by_kind.setdefault(kind, []).append(rule)
+    for statement in statements:
+        for rule in (*every, *by_kind.get(statement.kind, ())):
+            rule.check_statement(statement, section_context)
+        _replay(replay, context, statement, section)
+    for rule in active:
+        rule.end_section(section_context)
+
+
+def _replay(replay: Replay, context: MigrationContext, statement: Statement, section: Section) -> None:
+    before = set(context.catalog.tables)
+    replay.apply(statement, Origin(section.file.path, statement.span, replay.migration))
+    if statement.kind in ("CreateStmt", "CreateTableAsStmt", "ViewStmt"):
+        context.created_tables.update(set(context.catalog.tables) - before)
+    elif statement.kind == "RenameStmt":
+        # a renamed table is new only if the table it was is new
+        gone = before - set(context.catalog.tables)
+        if gone & context.created_tables:
+            context.created_tables.update(set(context.catalog.tables) - before)
+
+
+def _report_templates(
+    context: MigrationContext, files: set[Path], selection: RuleSelection
+) -> None:
+    severity = selection.severity("templated-sql")
+    if severity is None:
+        return
+    for file in context.migration.files:
+        if file.path not in files:
+            continue
+        spans = templates.placeholders(file.text)
+        first = spans[0]
+        context.findings.append(
+            Finding(
+                "templated-sql",
+                severity,
+                f"this file holds {len(spans)} template placeholder(s) such as "
+                f"`{file.text[first.start:first.end]}`: pgmig checks it with placeholders "
+                "replaced by names, and PostgreSQL will only accept it after the tool substitutes "
+                "them",
+                file.path,
+                first,
+            )
+        )

@@ -1,0 +1,1 @@
+"""The schema model pgmig reasons about, and the replay of statements into it."""

@@ -1,0 +1,169 @@
+"""A typed model of a PostgreSQL schema at one point of the migration history.
+
+Names are stored as PostgreSQL stores them (unquoted identifiers folded to lower case by the
+parser already). Every object remembers its origin: the migration and statement that made it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+
+from pgmig_lsp.source import Span
+
+Key = tuple[str, str]
+"""(schema, name) of a schema-level object."""
+
+
+@attrs.frozen
+class Origin:
+    """Where an object was created or last changed."""
+
+    path: Path
+    span: Span
+    #: identifies the migration (its main file path as a string)
+    migration: str
+
+
+@attrs.define
+class Column:
+    name: str
+    type: str
+    not_null: bool = False
+    default: str | None = None
+    #: ``a`` always / ``d`` by default identity, or None
+    identity: str | None = None
+    generated: bool = False
+    origin: Origin | None = None
+
+
+@attrs.define
+class Constraint:
+    name: str
+    #: one of ``p u f c x`` (primary key, unique, foreign key, check, exclusion)
+    type: str
+    columns: tuple[str, ...] = ()
+    references: Key | None = None
+    referenced_columns: tuple[str, ...] = ()
+    validated: bool = True
+    origin: Origin | None = None
+
+
+@attrs.define
+class Index:
+    schema: str
+    name: str
+    table: Key
+    #: a column name per key part, None where the part is an expression
+    columns: tuple[str | None, ...] = ()
+    unique: bool = False
+    partial: bool = False
+    method: str = "btree"
+    origin: Origin | None = None
+
+
+@attrs.define
+class Policy:
+    name: str
+    origin: Origin | None = None
+
+
+@attrs.define
+class Trigger:
+    name: str
+    function: str | None = None
+    origin: Origin | None = None
+
+
+@attrs.define
+class Table:
+    """A table, view or materialized view (``kind``: ``table``, ``view``, ``matview``)."""
+
+    schema: str
+    name: str
+    kind: str = "table"
+    columns: dict[str, Column] = attrs.Factory(dict)
+    constraints: dict[str, Constraint] = attrs.Factory(dict)
+    policies: dict[str, Policy] = attrs.Factory(dict)
+    triggers: dict[str, Trigger] = attrs.Factory(dict)
+    rls_enabled: bool = False
+    rls_forced: bool = False
+    #: a materialized view created ``WITH NO DATA`` and not refreshed since
+    unpopulated: bool = False
+    #: something the replay could not model (a ``DO`` block, dynamic SQL) may have changed it
+    uncertain: bool = False
+    origin: Origin | None = None
+
+    @property
+    def key(self) -> Key:
+        return (self.schema, self.name)
+
+
+@attrs.define
+class TypeDef:
+    """An enum, composite type or domain."""
+
+    schema: str
+    name: str
+    kind: str  # enum | composite | domain
+    values: list[str] = attrs.Factory(list)
+    origin: Origin | None = None
+
+
+@attrs.define
+class Function:
+    schema: str
+    name: str
+    arguments: tuple[str, ...] = ()
+    returns: str | None = None
+    volatility: str = "v"
+    language: str = "sql"
+    origin: Origin | None = None
+
+
+@attrs.define
+class Sequence:
+    schema: str
+    name: str
+    origin: Origin | None = None
+
+
+@attrs.define
+class Catalog:
+    """The schema at one point of the history.
+
+    ``complete`` says whether the catalog was built from the whole history (or a snapshot, or a
+    live database). When it is not, an object it does not know is assumed to exist already.
+    """
+
+    schemas: set[str] = attrs.Factory(lambda: {"public"})
+    tables: dict[Key, Table] = attrs.Factory(dict)
+    indexes: dict[Key, Index] = attrs.Factory(dict)
+    types: dict[Key, TypeDef] = attrs.Factory(dict)
+    functions: dict[Key, list[Function]] = attrs.Factory(dict)
+    sequences: dict[Key, Sequence] = attrs.Factory(dict)
+    extensions: set[str] = attrs.Factory(set)
+    search_path: tuple[str, ...] = ("public",)
+    complete: bool = False
+
+    def resolve(self, schema: str | None, name: str, space: dict[Key, object]) -> Key:
+        """The key an (optionally qualified) name refers to, following ``search_path``."""
+        if schema:
+            return (schema, name)
+        for candidate in self.search_path:
+            if (candidate, name) in space:
+                return (candidate, name)
+        return (self.search_path[0] if self.search_path else "public", name)
+
+    def table(self, schema: str | None, name: str) -> Table | None:
+        return self.tables.get(self.resolve(schema, name, self.tables))  # type: ignore[arg-type]
+
+    def type(self, schema: str | None, name: str) -> TypeDef | None:
+        return self.types.get(self.resolve(schema, name, self.types))  # type: ignore[arg-type]
+
+    def index(self, schema: str | None, name: str) -> Index | None:
+        return self.indexes.get(self.resolve(schema, name, self.indexes))  # type: ignore[arg-type]
+
+    def indexes_on(self, table: Key) -> list[Index]:
+        return [index for index in self.indexes.values() if index.table == table]

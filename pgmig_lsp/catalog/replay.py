@@ -1,0 +1,475 @@
+"""Replay of statements into a `Catalog`: what each DDL statement creates, changes or drops.
+
+Replay assumes the intended state: a statement that would fail still takes effect here, so one
+mistake gives one finding, not a cascade downstream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pgmig_lsp.catalog.model import (
+    Catalog,
+    Column,
+    Constraint,
+    Function,
+    Index,
+    Key,
+    Origin,
+    Policy,
+    Sequence,
+    Table,
+    Trigger,
+    TypeDef,
+)
+from pgmig_lsp.sql.nodes import (
+    Node,
+    QualifiedName,
+    TypeRef,
+    def_options,
+    relation_name,
+    strings,
+    type_ref,
+)
+from pgmig_lsp.sql.parse import Statement
+
+_CONTYPE = {
+    "CONSTR_PRIMARY": "p",
+    "CONSTR_UNIQUE": "u",
+    "CONSTR_FOREIGN": "f",
+    "CONSTR_CHECK": "c",
+    "CONSTR_EXCLUSION": "x",
+}
+
+
+def type_text(ref: TypeRef | None) -> str:
+    """A readable spelling of a written type (``varchar(255)``, ``int4[]``, ``app.status``)."""
+    if ref is None:
+        return "unknown"
+    name = ref.name if ref.schema == "pg_catalog" else ".".join(ref.names)
+    if ref.modifiers:
+        name += "(" + ",".join(str(m) for m in ref.modifiers) + ")"
+    return name + ("[]" if ref.array else "")
+
+
+class Replay:
+    """Applies statements of one migration to a catalog, remembering their origin."""
+
+    def __init__(self, catalog: Catalog, migration: str) -> None:
+        self.catalog = catalog
+        self.migration = migration
+        self._handlers: dict[str, Callable[[Node, Origin], None]] = {
+            "CreateStmt": self._create_table,
+            "AlterTableStmt": self._alter_table,
+            "IndexStmt": self._create_index,
+            "DropStmt": self._drop,
+            "CreateEnumStmt": self._create_enum,
+            "AlterEnumStmt": self._alter_enum,
+            "CompositeTypeStmt": self._create_composite,
+            "CreateDomainStmt": self._create_domain,
+            "CreateFunctionStmt": self._create_function,
+            "CreateTrigStmt": self._create_trigger,
+            "CreatePolicyStmt": self._create_policy,
+            "ViewStmt": self._create_view,
+            "CreateTableAsStmt": self._create_table_as,
+            "RefreshMatViewStmt": self._refresh,
+            "CreateSchemaStmt": self._create_schema,
+            "CreateSeqStmt": self._create_sequence,
+            "CreateExtensionStmt": self._create_extension,
+            "RenameStmt": self._rename,
+            "VariableSetStmt": self._set,
+        }
+
+    def apply(self, statement: Statement, origin: Origin) -> None:
+        handler = self._handlers.get(statement.kind)
+        if handler is not None:
+            handler(statement.body, origin)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _key(self, name: QualifiedName, space: dict[Key, object]) -> Key:
+        return self.catalog.resolve(name.schema, name.name, space)
+
+    def _table_key(self, relation: Node | None) -> Key | None:
+        name = relation_name(relation)
+        return None if name is None else self._key(name, self.catalog.tables)  # type: ignore[arg-type]
+
+    def _column(self, coldef: Node, origin: Origin) -> tuple[Column, list[Constraint]]:
+        column = Column(
+            name=coldef.get("colname", ""), type=type_text(type_ref(coldef.get("typeName")))
+        )
+        column.origin = origin
+        constraints = []
+        for item in coldef.get("constraints", []) or []:
+            con = item.get("Constraint", {})
+            contype = con.get("contype")
+            if contype in ("CONSTR_NOTNULL", "CONSTR_PRIMARY"):
+                column.not_null = True
+            if contype == "CONSTR_DEFAULT":
+                column.default = "expr"
+            elif contype == "CONSTR_IDENTITY":
+                column.identity = con.get("generated_when", "a")
+                column.not_null = True
+            elif contype == "CONSTR_GENERATED":
+                column.generated = True
+            if contype in _CONTYPE:
+                constraints.append(self._constraint(con, origin, (column.name,)))
+        if column.type in ("serial", "bigserial", "smallserial", "serial4", "serial8"):
+            column.not_null = True
+        return column, constraints
+
+    def _constraint(self, con: Node, origin: Origin, columns: tuple[str, ...] = ()) -> Constraint:
+        ref = self._table_key(con.get("pktable"))
+        return Constraint(
+            name=con.get("conname", ""),
+            type=_CONTYPE.get(con.get("contype", ""), "c"),
+            columns=strings(con.get("keys")) or strings(con.get("fk_attrs")) or columns,
+            references=ref,
+            referenced_columns=strings(con.get("pk_attrs")),
+            validated=not con.get("skip_validation", False),
+            origin=origin,
+        )
+
+    def _add_constraint(self, table: Table, con: Constraint) -> None:
+        if not con.name:
+            suffix = {"p": "pkey", "u": "key", "f": "fkey", "c": "check", "x": "excl"}[con.type]
+            base = (
+                "_".join([table.name, *con.columns[:1], suffix])
+                if con.type != "p"
+                else (f"{table.name}_pkey")
+            )
+            name, n = base, 0
+            while name in table.constraints:
+                n += 1
+                name = f"{base}{n}"
+            con.name = name
+        table.constraints[con.name] = con
+        if con.type in ("p", "u", "x"):
+            # the backing index, as PostgreSQL creates it
+            self.catalog.indexes[(table.schema, con.name)] = Index(
+                schema=table.schema,
+                name=con.name,
+                table=table.key,
+                columns=con.columns,
+                unique=con.type != "x",
+                origin=con.origin,
+            )
+        if con.type == "p":
+            for column_name in con.columns:
+                column = table.columns.get(column_name)
+                if column is not None:
+                    column.not_null = True
+
+    # -- statements ----------------------------------------------------------------------
+
+    def _create_table(self, body: Node, origin: Origin) -> None:
+        key = self._table_key(body.get("relation"))
+        if key is None or (key in self.catalog.tables and body.get("if_not_exists")):
+            return
+        table = Table(schema=key[0], name=key[1], origin=origin)
+        self.catalog.tables[key] = table
+        pending: list[Constraint] = []
+        for element in body.get("tableElts", []) or []:
+            if "ColumnDef" in element:
+                column, constraints = self._column(element["ColumnDef"], origin)
+                table.columns[column.name] = column
+                pending.extend(constraints)
+            elif "Constraint" in element:
+                con = element["Constraint"]
+                if con.get("contype") in _CONTYPE:
+                    pending.append(self._constraint(con, origin))
+        for con in pending:
+            self._add_constraint(table, con)
+
+    def _alter_table(self, body: Node, origin: Origin) -> None:
+        key = self._table_key(body.get("relation"))
+        if key is None:
+            return
+        table = self.catalog.tables.get(key)
+        if table is None:
+            return
+        for item in body.get("cmds", []) or []:
+            cmd = item.get("AlterTableCmd", {})
+            subtype = cmd.get("subtype")
+            name = cmd.get("name", "")
+            definition = cmd.get("def") or {}
+            if subtype == "AT_AddColumn" and "ColumnDef" in definition:
+                column, constraints = self._column(definition["ColumnDef"], origin)
+                if column.name in table.columns and cmd.get("missing_ok"):
+                    continue
+                table.columns[column.name] = column
+                for con in constraints:
+                    self._add_constraint(table, con)
+            elif subtype == "AT_DropColumn":
+                table.columns.pop(name, None)
+                for con_name, con in list(table.constraints.items()):
+                    if name in con.columns:
+                        del table.constraints[con_name]
+                for index_key, index in list(self.catalog.indexes.items()):
+                    if index.table == key and name in index.columns:
+                        del self.catalog.indexes[index_key]
+            elif subtype == "AT_AlterColumnType" and name in table.columns:
+                table.columns[name].type = type_text(
+                    type_ref(definition.get("ColumnDef", {}).get("typeName"))
+                )
+            elif subtype == "AT_SetNotNull" and name in table.columns:
+                table.columns[name].not_null = True
+            elif subtype == "AT_DropNotNull" and name in table.columns:
+                table.columns[name].not_null = False
+            elif subtype == "AT_ColumnDefault" and name in table.columns:
+                table.columns[name].default = "expr" if definition else None
+            elif subtype == "AT_AddConstraint" and "Constraint" in definition:
+                con = definition["Constraint"]
+                if con.get("contype") in _CONTYPE:
+                    self._add_constraint(table, self._constraint(con, origin))
+            elif subtype == "AT_DropConstraint":
+                table.constraints.pop(name, None)
+                self.catalog.indexes.pop((table.schema, name), None)
+            elif subtype == "AT_ValidateConstraint" and name in table.constraints:
+                table.constraints[name].validated = True
+            elif subtype == "AT_EnableRowSecurity":
+                table.rls_enabled = True
+            elif subtype == "AT_DisableRowSecurity":
+                table.rls_enabled = False
+            elif subtype == "AT_ForceRowSecurity":
+                table.rls_forced = True
+            elif subtype == "AT_NoForceRowSecurity":
+                table.rls_forced = False
+
+    def _create_index(self, body: Node, origin: Origin) -> None:
+        table = self._table_key(body.get("relation"))
+        if table is None:
+            return
+        columns: list[str | None] = []
+        for param in body.get("indexParams", []) or []:
+            elem = param.get("IndexElem", {})
+            columns.append(elem.get("name"))
+        name = body.get("idxname") or "_".join([table[1], *(c or "expr" for c in columns), "idx"])
+        key = (table[0], name)
+        if key in self.catalog.indexes and body.get("if_not_exists"):
+            return
+        self.catalog.indexes[key] = Index(
+            schema=table[0],
+            name=name,
+            table=table,
+            columns=tuple(columns),
+            unique=bool(body.get("unique")),
+            partial=body.get("whereClause") is not None,
+            method=body.get("accessMethod", "btree"),
+            origin=origin,
+        )
+
+    def _drop(self, body: Node, origin: Origin) -> None:
+        kind = body.get("removeType", "")
+        for obj in body.get("objects", []) or []:
+            if "List" in obj:
+                parts = strings(obj["List"].get("items"))
+            elif "String" in obj:
+                parts = (obj["String"].get("sval", ""),)
+            elif "TypeName" in obj:
+                parts = strings(obj["TypeName"].get("names"))
+            elif "ObjectWithArgs" in obj:
+                parts = strings(obj["ObjectWithArgs"].get("objname"))
+            else:
+                continue
+            if not parts:
+                continue
+            self._drop_one(kind, parts, body.get("behavior") == "DROP_CASCADE")
+
+    def _drop_one(self, kind: str, parts: tuple[str, ...], cascade: bool) -> None:
+        catalog = self.catalog
+        if kind in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
+            key = self._key(QualifiedName.from_parts(parts), catalog.tables)  # type: ignore[arg-type]
+            if catalog.tables.pop(key, None) is not None:
+                for index_key, index in list(catalog.indexes.items()):
+                    if index.table == key:
+                        del catalog.indexes[index_key]
+        elif kind == "OBJECT_INDEX":
+            catalog.indexes.pop(
+                self._key(QualifiedName.from_parts(parts), catalog.indexes),  # type: ignore[arg-type]
+                None,
+            )
+        elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+            catalog.types.pop(self._key(QualifiedName.from_parts(parts), catalog.types), None)  # type: ignore[arg-type]
+        elif kind in ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"):
+            catalog.functions.pop(
+                self._key(QualifiedName.from_parts(parts), catalog.functions),  # type: ignore[arg-type]
+                None,
+            )
+        elif kind == "OBJECT_SEQUENCE":
+            catalog.sequences.pop(
+                self._key(QualifiedName.from_parts(parts), catalog.sequences),  # type: ignore[arg-type]
+                None,
+            )
+        elif kind == "OBJECT_SCHEMA":
+            schema = parts[-1]
+            catalog.schemas.discard(schema)
+            if cascade:
+                for space in (catalog.tables, catalog.indexes, catalog.types, catalog.functions):
+                    for key in [k for k in space if k[0] == schema]:
+                        del space[key]  # type: ignore[attr-defined]
+        elif kind in ("OBJECT_TRIGGER", "OBJECT_POLICY") and len(parts) >= 2:
+            table = catalog.table(parts[-3] if len(parts) >= 3 else None, parts[-2])
+            if table is not None:
+                space = table.triggers if kind == "OBJECT_TRIGGER" else table.policies
+                space.pop(parts[-1], None)  # type: ignore[attr-defined]
+        elif kind == "OBJECT_EXTENSION":
+            catalog.extensions.discard(parts[-1])
+
+    def _create_enum(self, body: Node, origin: Origin) -> None:
+        name = QualifiedName.from_parts(strings(body.get("typeName")))
+        key = self._key(name, self.catalog.types)  # type: ignore[arg-type]
+        values = list(strings(body.get("vals")))
+        self.catalog.types[key] = TypeDef(key[0], key[1], "enum", values, origin)
+
+    def _alter_enum(self, body: Node, origin: Origin) -> None:
+        name = QualifiedName.from_parts(strings(body.get("typeName")))
+        typedef = self.catalog.type(name.schema, name.name)
+        if typedef is None or not body.get("newVal"):
+            return
+        if body.get("oldVal"):  # RENAME VALUE
+            values = typedef.values
+            if body["oldVal"] in values:
+                values[values.index(body["oldVal"])] = body["newVal"]
+            return
+        if body["newVal"] in typedef.values:
+            return
+        neighbour = body.get("newValNeighbor")
+        if neighbour in typedef.values:
+            at = typedef.values.index(neighbour) + (1 if body.get("newValIsAfter") else 0)
+            typedef.values.insert(at, body["newVal"])
+        else:
+            typedef.values.append(body["newVal"])
+
+    def _create_composite(self, body: Node, origin: Origin) -> None:
+        key = self._table_key(body.get("typevar"))
+        if key is not None:
+            self.catalog.types[key] = TypeDef(key[0], key[1], "composite", origin=origin)
+
+    def _create_domain(self, body: Node, origin: Origin) -> None:
+        name = QualifiedName.from_parts(strings(body.get("domainname")))
+        key = self._key(name, self.catalog.types)  # type: ignore[arg-type]
+        self.catalog.types[key] = TypeDef(key[0], key[1], "domain", origin=origin)
+
+    def _create_function(self, body: Node, origin: Origin) -> None:
+        name = QualifiedName.from_parts(strings(body.get("funcname")))
+        key = self._key(name, self.catalog.functions)  # type: ignore[arg-type]
+        options = def_options(body.get("options"))
+        volatility = "v"
+        raw = options.get("volatility")
+        if raw and "String" in raw:
+            volatility = raw["String"].get("sval", "volatile")[:1]
+        language = options.get("language")
+        arguments = tuple(
+            type_text(type_ref(p.get("FunctionParameter", {}).get("argType")))
+            for p in body.get("parameters", []) or []
+            if p.get("FunctionParameter", {}).get("mode", "FUNC_PARAM_IN")
+            in ("FUNC_PARAM_IN", "FUNC_PARAM_INOUT", "FUNC_PARAM_VARIADIC", "FUNC_PARAM_DEFAULT")
+        )
+        function = Function(
+            schema=key[0],
+            name=key[1],
+            arguments=arguments,
+            returns=type_text(type_ref(body.get("returnType"))) if body.get("returnType") else None,
+            volatility=volatility,
+            language=language["String"].get("sval", "sql") if language else "sql",
+            origin=origin,
+        )
+        overloads = self.catalog.functions.setdefault(key, [])
+        overloads[:] = [f for f in overloads if f.arguments != arguments]
+        overloads.append(function)
+
+    def _create_trigger(self, body: Node, origin: Origin) -> None:
+        key = self._table_key(body.get("relation"))
+        table = self.catalog.tables.get(key) if key else None
+        if table is not None:
+            function = ".".join(strings(body.get("funcname")))
+            table.triggers[body.get("trigname", "")] = Trigger(
+                body.get("trigname", ""), function, origin
+            )
+
+    def _create_policy(self, body: Node, origin: Origin) -> None:
+        key = self._table_key(body.get("table"))
+        table = self.catalog.tables.get(key) if key else None
+        if table is not None:
+            table.policies[body.get("policy_name", "")] = Policy(
+                body.get("policy_name", ""), origin
+            )
+
+    def _create_view(self, body: Node, origin: Origin) -> None:
+        key = self._table_key(body.get("view"))
+        if key is not None:
+            self.catalog.tables[key] = Table(schema=key[0], name=key[1], kind="view", origin=origin)
+
+    def _create_table_as(self, body: Node, origin: Origin) -> None:
+        into = body.get("into", {}).get("IntoClause", body.get("into", {}))
+        key = self._table_key(into.get("rel"))
+        if key is None or (key in self.catalog.tables and body.get("if_not_exists")):
+            return
+        matview = body.get("objtype") == "OBJECT_MATVIEW"
+        table = Table(
+            schema=key[0],
+            name=key[1],
+            kind="matview" if matview else "table",
+            unpopulated=bool(matview and into.get("skipData")),
+            origin=origin,
+        )
+        for column in strings(into.get("colNames")):
+            table.columns[column] = Column(column, "unknown", origin=origin)
+        self.catalog.tables[key] = table
+
+    def _refresh(self, body: Node, origin: Origin) -> None:
+        key = self._table_key(body.get("relation"))
+        table = self.catalog.tables.get(key) if key else None
+        if table is not None:
+            table.unpopulated = bool(body.get("skipData"))
+
+    def _create_schema(self, body: Node, origin: Origin) -> None:
+        if body.get("schemaname"):
+            self.catalog.schemas.add(body["schemaname"])
+
+    def _create_sequence(self, body: Node, origin: Origin) -> None:
+        key = self._table_key(body.get("sequence"))
+        if key is not None:
+            self.catalog.sequences[key] = Sequence(key[0], key[1], origin)
+
+    def _create_extension(self, body: Node, origin: Origin) -> None:
+        if body.get("extname"):
+            self.catalog.extensions.add(body["extname"])
+
+    def _rename(self, body: Node, origin: Origin) -> None:
+        kind = body.get("renameType")
+        new = body.get("newname", "")
+        key = self._table_key(body.get("relation"))
+        catalog = self.catalog
+        if kind in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and key in catalog.tables:
+            table = catalog.tables.pop(key)  # type: ignore[arg-type]
+            table.name = new
+            catalog.tables[table.key] = table
+            for index in catalog.indexes.values():
+                if index.table == key:
+                    index.table = table.key
+        elif kind == "OBJECT_COLUMN" and key in catalog.tables:
+            table = catalog.tables[key]  # type: ignore[index]
+            old = body.get("subname", "")
+            if old in table.columns:
+                table.columns[old].name = new
+                # keep the column's place in the table
+                table.columns = {c.name: c for c in table.columns.values()}
+        elif kind == "OBJECT_INDEX" and key is not None:
+            index = catalog.indexes.pop((key[0], key[1]), None)
+            if index is not None:
+                index.name = new
+                catalog.indexes[(index.schema, new)] = index
+
+    def _set(self, body: Node, origin: Origin) -> None:
+        if body.get("name") != "search_path" or body.get("kind") != "VAR_SET_VALUE":
+            return
+        schemas = []
+        for arg in body.get("args", []) or []:
+            const = arg.get("A_Const", {})
+            value = const.get("sval", {}).get("sval")
+            if value:
+                schemas.extend(s.strip().strip('"') for s in value.split(","))
+        if schemas:
+            self.catalog.search_path = tuple(s for s in schemas if s != "$user")

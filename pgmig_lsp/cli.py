@@ -1,0 +1,229 @@
+"""``pgmig``: check migrations in CI, list rules, scaffold migrations, serve the editor."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pgmig_lsp import __version__
+from pgmig_lsp.config import FAIL_ON, ConfigError, LoadedConfig, Settings, config_for
+
+if TYPE_CHECKING:
+    from pgmig_lsp.report import CheckResult
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def _comma_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pgmig",
+        description="Tells the truth about PostgreSQL migration files.",
+    )
+    parser.add_argument("--version", action="version", version=f"pgmig {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="check migrations and report findings")
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                       help="files, migration directories or trees (default: configured dirs)")
+    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    check.add_argument("--fail-on", choices=FAIL_ON, default=None,
+                       help="lowest severity that makes the exit code 1 (default: warning)")
+    check.add_argument("--pg-version", type=int, default=None, metavar="N",
+                       help="PostgreSQL major version the migrations run on (default: 16)")
+    check.add_argument("--select", type=_comma_list, default=None, metavar="RULES",
+                       help="comma-separated rules or groups to run instead of the defaults")
+    check.add_argument("--ignore", type=_comma_list, default=None, metavar="RULES",
+                       help="comma-separated rules or groups not to run")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix, apply unsafe fixes (type changes…) too")
+    check.add_argument("--config", type=Path, default=None, help="config file to use")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+
+    rules = commands.add_parser("rules", help="list rules, or show one rule's documentation")
+    rules.add_argument("rule", nargs="?", help="a rule id")
+
+    new = commands.add_parser("new", help="create a new migration in the detected format")
+    new.add_argument("name", help="what the migration does, e.g. add_user_email")
+    new.add_argument("--dir", type=Path, default=None, help="migration directory")
+    new.add_argument("--config", type=Path, default=None, help="config file to use")
+    return parser
+
+
+def _err(message: str) -> None:
+    print(f"pgmig: {message}", file=sys.stderr)
+
+
+def _load_config(explicit: Path | None, start: Path) -> LoadedConfig:
+    if explicit is not None and not explicit.is_file():
+        raise ConfigError(f"{explicit}: no such config file")
+    loaded = config_for(start, explicit)
+    for warning in loaded.warnings:
+        _err(f"warning: {warning}")
+    return loaded
+
+
+def _apply_overrides(settings: Settings, args: argparse.Namespace) -> None:
+    if args.pg_version is not None:
+        if not 9 <= args.pg_version <= 30:
+            raise ConfigError(f"--pg-version must be a PostgreSQL major version; got {args.pg_version}")
+        settings.pg_version = args.pg_version
+    if args.select is not None:
+        settings.select = args.select
+    if args.ignore is not None:
+        settings.ignore = [*settings.ignore, *args.ignore]
+    if args.fail_on is not None:
+        settings.fail_on = args.fail_on
+
+
+def _check(args: argparse.Namespace) -> int:
+    from pgmig_lsp.workspace import InputError, check_paths, configured_dirs, exit_code
+
+    start = args.paths[0] if args.paths else Path.cwd()
+    loaded = _load_config(args.config, start)
+    settings = loaded.settings
+    _apply_overrides(settings, args)
+    from pgmig_lsp.analysis import unknown_rule_names
+
+    for name in unknown_rule_names(settings):
+        _err(f"warning: unknown rule or group `{name}` in the settings")
+    paths = list(args.paths) or configured_dirs(settings, Path.cwd())
+    if not paths:
+        _err("no migrations found: pass a path, or set `migration_dirs` in pgmig.toml")
+        return EXIT_USAGE
+    cache_root = None if args.no_cache else (loaded.path.parent if loaded.path else Path.cwd())
+    try:
+        result = check_paths(paths, settings, cache_root=cache_root)
+    except InputError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    for message in result.messages:
+        _err(f"warning: {message}")
+    if args.fix or args.unsafe_fixes:
+        result = _fix(result, paths, settings, cache_root, unsafe=args.unsafe_fixes)
+    print(_render(result, args.format), end="")
+    return exit_code(result.findings, settings.fail_on)
+
+
+def _fix(
+    result: CheckResult,
+    paths: list[Path],
+    settings: Settings,
+    cache_root: Path | None,
+    *,
+    unsafe: bool,
+) -> CheckResult:
+    """Apply the chosen fixes to the files, then check again."""
+    from pgmig_lsp.fixes import chosen_fixes, fixed_texts
+    from pgmig_lsp.workspace import check_paths
+
+    fixes = chosen_fixes(result.findings, unsafe)
+    if not fixes:
+        return result
+    current = {path: file.text for path, file in result.files.items()}
+    changed = fixed_texts(fixes, current)
+    for path, text in changed.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    _err(f"applied {len(fixes)} fix(es) to {len(changed)} file(s)")
+    return check_paths(paths, settings, cache_root=cache_root)
+
+
+def _render(result: CheckResult, output_format: str) -> str:
+    if output_format == "json":
+        from pgmig_lsp.report import json_format
+
+        return json_format.render(result)
+    if output_format == "sarif":
+        from pgmig_lsp.report import sarif
+
+        return sarif.render(result)
+    if output_format == "github":
+        from pgmig_lsp.report import github
+
+        return github.render(result)
+    from pgmig_lsp.report import text, use_colour
+
+    return text.render(result, colour=use_colour(sys.stdout.isatty()))
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from pgmig_lsp.rules.docs import render_rule_doc
+    from pgmig_lsp.rules.registry import RULES
+
+    if args.rule:
+        cls = RULES.get(args.rule)
+        if cls is None:
+            _err(f"unknown rule `{args.rule}`; `pgmig rules` lists them")
+            return EXIT_USAGE
+        print(render_rule_doc(cls), end="")
+        return EXIT_CLEAN
+    width = max(len(rule_id) for rule_id in RULES)
+    for rule_id, cls in RULES.items():
+        state = "" if cls.enabled_by_default else " (off by default)"
+        print(f"{rule_id:<{width}}  {cls.severity.value:<7}  {cls.group.value:<11}  "
+              f"{cls.summary}{state}")
+    return EXIT_CLEAN
+
+
+def _new(args: argparse.Namespace) -> int:
+    from pgmig_lsp.migrations.discover import load_directory
+    from pgmig_lsp.migrations.model import Tool
+    from pgmig_lsp.migrations.scaffold import new_migration_files, sqitch_plan_line, slug
+    from pgmig_lsp.workspace import configured_dirs
+
+    loaded = _load_config(args.config, args.dir or Path.cwd())
+    directory = args.dir
+    if directory is None:
+        candidates = configured_dirs(loaded.settings, Path.cwd())
+        if len(candidates) != 1:
+            _err("pass --dir: " + ("no migration directory found" if not candidates else
+                 "several migration directories: " + ", ".join(map(str, candidates))))
+            return EXIT_USAGE
+        directory = candidates[0]
+    forced = Tool(loaded.settings.tool) if loaded.settings.tool else None
+    migration_set = load_directory(directory, forced)
+    files = new_migration_files(directory, migration_set.tool, args.name, migration_set.migrations)
+    for path, text in files.items():
+        if path.exists():
+            _err(f"{path} already exists")
+            return EXIT_USAGE
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(path)
+    if migration_set.tool is Tool.SQITCH:
+        plan = directory / "sqitch.plan"
+        with plan.open("a", encoding="utf-8") as out:
+            out.write(sqitch_plan_line(slug(args.name)))
+        print(plan)
+    return EXIT_CLEAN
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rules":
+            return _rules(args)
+        if args.command == "new":
+            return _new(args)
+    except ConfigError as exc:
+        _err(f"config error: {exc}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    parser.print_help()
+    return EXIT_USAGE

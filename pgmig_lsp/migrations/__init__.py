@@ -1,0 +1,1 @@
+"""Migration tools' file formats: files -> `Migration` with sections and transaction modes."""

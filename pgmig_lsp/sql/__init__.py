@@ -1,0 +1,1 @@
+"""SQL parsing with pglast: statements with exact spans, syntax errors as data."""

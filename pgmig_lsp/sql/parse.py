@@ -1,0 +1,191 @@
+"""Split and parse a section's SQL with pglast, statement by statement, with exact spans.
+
+The fast path parses the whole section once with ``parse_sql_json`` (C parser + JSON). Only when
+that fails does it fall back to the scanner: split at top-level semicolons, parse each piece, and
+turn each failing piece into a syntax error at the offending token while the others are checked.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+from pglast import parser as pg
+
+from pgmig_lsp.source import Span
+from pgmig_lsp.sql.nodes import Node, body_of, kind_of
+from pgmig_lsp.sql.offsets import ByteLocator
+
+
+@attrs.define(eq=False, slots=True)
+class Statement:
+    """One parsed statement of a section."""
+
+    #: ``{"Kind": {...}}`` as pglast's JSON gives it
+    node: Node
+    #: the statement's text in the file, code points, no leading comment, no ``;``
+    span: Span
+    locator: ByteLocator
+    #: whether the statement runs inside a transaction block (explicit or implicit); set by
+    #: the migration tool's rules after parsing
+    in_transaction: bool = False
+    #: inside a function body (PL/pgSQL), not run by the migration itself
+    in_function: bool = False
+    index: int = 0
+
+    @property
+    def kind(self) -> str:
+        return kind_of(self.node)
+
+    @property
+    def body(self) -> Node:
+        return body_of(self.node)
+
+    def at(self, location: int | None) -> int:
+        """File offset of a node's ``location`` (a byte offset into the parsed string)."""
+        if location is None or location < 0:
+            return self.span.start
+        return self.locator.offset(location)
+
+
+@attrs.frozen
+class SyntaxProblem:
+    message: str
+    span: Span
+
+
+@attrs.define(eq=False)
+class ParsedSQL:
+    statements: list[Statement]
+    errors: list[SyntaxProblem]
+
+
+def _trim_trivia(text: str, start: int, end: int) -> int:
+    """Skip whitespace and comments from ``start``: statements never begin on a comment."""
+    i = start
+    while i < end:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+        elif text.startswith("--", i):
+            nl = text.find("\n", i, end)
+            i = end if nl == -1 else nl + 1
+        elif text.startswith("/*", i):
+            depth, i = 1, i + 2
+            while i < end and depth:
+                if text.startswith("/*", i):
+                    depth, i = depth + 1, i + 2
+                elif text.startswith("*/", i):
+                    depth, i = depth - 1, i + 2
+                else:
+                    i += 1
+        else:
+            break
+    return i
+
+
+def _rtrim(text: str, start: int, end: int) -> int:
+    while end > start and (text[end - 1].isspace() or text[end - 1] == ";"):
+        end -= 1
+    return end
+
+
+def _statements_from_json(
+    raw: dict[str, Any], text: str, base: int, locator: ByteLocator
+) -> list[Statement]:
+    """Statements of one ``parse_sql_json`` result; ``text`` is the parsed string."""
+    out = []
+    for raw_stmt in raw.get("stmts", []):
+        node = raw_stmt.get("stmt")
+        if not node:
+            continue
+        byte_start = raw_stmt.get("stmt_location", 0)
+        byte_len = raw_stmt.get("stmt_len")
+        start = locator.offset(byte_start) - base
+        end = len(text) if not byte_len else locator.offset(byte_start + byte_len) - base
+        start = _trim_trivia(text, start, end)
+        end = _rtrim(text, start, end)
+        out.append(Statement(node=node, span=Span(base + start, base + end), locator=locator))
+    return out
+
+
+def _split_points(text: str) -> list[tuple[int, int]] | None:
+    """Top-level statement ranges found by the scanner (no grammar), or None if it fails."""
+    try:
+        tokens = pg.scan(text)
+    except pg.ParseError as exc:
+        # an unterminated literal or comment: split what comes before it, the rest is one piece
+        where = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
+        if not where:
+            return None
+        head = _split_points(text[:where])
+        if head is None:
+            return None
+        return [*head[:-1], (head[-1][0], len(text))]
+    ranges = []
+    start = 0
+    depth = 0
+    for token in tokens:
+        if token.name == "ASCII_40":
+            depth += 1
+        elif token.name == "ASCII_41":
+            depth = max(0, depth - 1)
+        elif token.name == "ASCII_59" and depth == 0:
+            ranges.append((start, token.start))
+            start = token.end + 1
+    ranges.append((start, len(text)))
+    return ranges
+
+
+def _token_span(text: str, offset: int) -> tuple[int, int]:
+    """The token at ``offset`` (code points) for highlighting a syntax error."""
+    if offset >= len(text):
+        # "at end of input": point at the last non-blank character
+        end = _rtrim(text, 0, len(text))
+        return (max(end - 1, 0), max(end, 1) if text else 0)
+    try:
+        for token in pg.scan(text[offset:]):
+            return offset + token.start, offset + token.end + 1
+    except pg.ParseError:
+        pass
+    return offset, offset + 1
+
+
+def parse_sql(text: str, base: int = 0) -> ParsedSQL:
+    """Parse ``text`` (which starts at file offset ``base``) into statements and syntax errors."""
+    if not text.strip():
+        return ParsedSQL([], [])
+    try:
+        raw = json.loads(pg.parse_sql_json(text))
+    except pg.ParseError:
+        return _parse_piecewise(text, base)
+    return ParsedSQL(_statements_from_json(raw, text, base, ByteLocator(text, base)), [])
+
+
+def _parse_piecewise(text: str, base: int) -> ParsedSQL:
+    statements: list[Statement] = []
+    errors: list[SyntaxProblem] = []
+    ranges = _split_points(text)
+    if ranges is None:
+        ranges = [(0, len(text))]
+    for start, end in ranges:
+        start = _trim_trivia(text, start, end)
+        if start >= end or not text[start:end].strip():
+            continue
+        piece = text[start:end]
+        try:
+            raw = json.loads(pg.parse_sql_json(piece))
+        except pg.ParseError as exc:
+            message = str(exc.args[0]) if exc.args else "syntax error"
+            # pglast gives no position for "at end of input"
+            located = len(exc.args) > 1 and isinstance(exc.args[1], int)
+            where = exc.args[1] if located else len(piece)
+            tok_start, tok_end = _token_span(piece, where)
+            errors.append(
+                SyntaxProblem(message, Span(base + start + tok_start, base + start + tok_end))
+            )
+            continue
+        locator = ByteLocator(piece, base + start)
+        statements.extend(_statements_from_json(raw, piece, base + start, locator))
+    return ParsedSQL(statements, errors)

@@ -1,0 +1,144 @@
+"""Checking paths: files, migration directories, or trees holding several of them (monorepos).
+
+This is what ``pgmig check`` runs; the language server calls `check_migration` for one document,
+so both go through `pgmig_lsp.analysis.analyze_migration` with the same settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+
+from pgmig_lsp.cache import FindingsCache, migration_key
+from pgmig_lsp.config import Settings
+from pgmig_lsp.findings import Finding, Severity
+from pgmig_lsp.migrations.discover import find_migration_dirs, load_directory, load_file
+from pgmig_lsp.migrations.model import FormatProblem, Migration, Tool
+from pgmig_lsp.report import CheckResult
+from pgmig_lsp.source import SourceFile
+
+if TYPE_CHECKING:
+    from pgmig_lsp.analysis import RuleSelection
+
+
+class InputError(Exception):
+    """A path given on the command line that cannot be checked (exit code 2)."""
+
+
+def _tool(settings: Settings) -> Tool | None:
+    if settings.tool is None:
+        return None
+    try:
+        return Tool(settings.tool)
+    except ValueError:
+        known = ", ".join(tool.value for tool in Tool)
+        raise InputError(f"unknown migration tool `{settings.tool}` (known: {known})") from None
+
+
+@attrs.define(eq=False)
+class _Run:
+    settings: Settings
+    cache: FindingsCache | None
+    selection: RuleSelection | None = None
+    files: dict[Path, SourceFile] = attrs.Factory(dict)
+    findings: list[Finding] = attrs.Factory(list)
+    messages: list[str] = attrs.Factory(list)
+    seen: set[Path] = attrs.Factory(set)
+
+    def rules(self) -> RuleSelection:
+        if self.selection is None:
+            from pgmig_lsp.analysis import select_rules
+
+            self.selection = select_rules(self.settings)
+        return self.selection
+
+    def add_migration(self, migration: Migration) -> None:
+        if migration.path in self.seen:
+            return
+        self.seen.add(migration.path)
+        for file in migration.files:
+            self.files[file.path] = file
+        self.findings.extend(self._migration_findings(migration))
+
+    def _migration_findings(self, migration: Migration) -> list[Finding]:
+        key = None
+        if self.cache is not None:
+            parts: list[str | bytes] = [migration.tool.value, repr(migration.flyway)]
+            for file in migration.files:
+                parts.extend((str(file.path), file.text))
+            key = migration_key(parts)
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached
+        findings = check_migration(migration, self.settings, self.rules())
+        if self.cache is not None and key is not None:
+            self.cache.put(key, findings)
+        return findings
+
+    def add_problems(self, problems: Iterable[FormatProblem]) -> None:
+        for problem in problems:
+            severity = self.rules().severity(problem.rule)
+            if severity is None:
+                continue
+            self.files.setdefault(problem.file.path, problem.file)
+            self.findings.append(
+                Finding(problem.rule, severity, problem.message, problem.file.path, problem.span)
+            )
+
+
+def check_migration(
+    migration: Migration, settings: Settings, selection: RuleSelection | None = None
+) -> list[Finding]:
+    """Findings of one migration (the language server's entry point too)."""
+    from pgmig_lsp.analysis import analyze_migration
+
+    return analyze_migration(migration, settings, selection=selection)
+
+
+def configured_dirs(settings: Settings, start: Path) -> list[Path]:
+    """The configured migration directories, or the ones detected under ``start``."""
+    if settings.migration_dirs:
+        root = settings.root or start
+        return [(root / d) for d in settings.migration_dirs]
+    return find_migration_dirs(start)
+
+
+def check_paths(
+    paths: list[Path], settings: Settings, *, cache_root: Path | None = None
+) -> CheckResult:
+    """Check files, migration directories and trees; ``cache_root`` None disables the cache."""
+    cache = FindingsCache(cache_root, settings.fingerprint()) if cache_root else None
+    run = _Run(settings, cache)
+    tool = _tool(settings)
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"{path}: no such file or directory")
+        if path.is_file():
+            migration = load_file(path, tool=tool)
+            if migration is None:
+                run.messages.append(f"{path}: not a migration file of a known format; skipped")
+            else:
+                run.add_migration(migration)
+            continue
+        directories = find_migration_dirs(path)
+        if not directories:
+            run.messages.append(f"{path}: no migrations found")
+        for directory in directories:
+            migration_set = load_directory(directory, tool)
+            run.add_problems(migration_set.problems)
+            for migration in migration_set.migrations:
+                run.add_migration(migration)
+    if cache is not None:
+        cache.save()
+    return CheckResult(run.findings, run.files, run.messages)
+
+
+def exit_code(findings: list[Finding], fail_on: str) -> int:
+    """1 when a finding is at or above ``fail_on``, else 0."""
+    if fail_on == "never":
+        return 0
+    threshold = Severity(fail_on).rank
+    return 1 if any(f.severity.rank >= threshold for f in findings) else 0
