@@ -88,6 +88,15 @@ def parse_section(section: Section) -> SectionParse:
     return SectionParse(section, parse_sql(text, section.span.start), bool(spans))
 
 
+@attrs.define(eq=False)
+class Analysis:
+    findings: list[Finding]
+    #: bugs caught while checking (a rule that raised): reported to the user as messages
+    internal_errors: list[str]
+    #: the schema after the migration's up section (the next migration's "before")
+    after_up: Catalog
+
+
 def analyze_migration(
     migration: Migration,
     settings: Settings,
@@ -100,8 +109,32 @@ def analyze_migration(
     ``before`` is the schema before this migration (replayed history, snapshot or live); by
     default an empty catalog that does not know the history, so unknown objects count as existing.
     """
+    return analyze(migration, settings, before=before, selection=selection).findings
+
+
+def replay_up(migration: Migration, catalog: Catalog) -> None:
+    """Apply a migration's up section to ``catalog`` without checking it (history replay)."""
+    replay = Replay(catalog, str(migration.path))
+    for section in migration.sections:
+        if section.kind is not SectionKind.UP:
+            continue
+        for statement in parse_section(section).parsed.statements:
+            replay.apply(statement, Origin(section.file.path, statement.span, replay.migration))
+
+
+def analyze(
+    migration: Migration,
+    settings: Settings,
+    *,
+    before: Catalog | None = None,
+    selection: RuleSelection | None = None,
+) -> Analysis:
+    """`analyze_migration`, also returning the schema after the up section.
+
+    ``before`` is not changed: the migration is replayed into a fork of it.
+    """
     selection = selection or select_rules(settings)
-    catalog = before if before is not None else Catalog()
+    catalog = before.fork() if before is not None else Catalog()
     context = MigrationContext(
         migration=migration,
         catalog=catalog,
@@ -120,13 +153,16 @@ def analyze_migration(
 
     replay = Replay(catalog, str(migration.path))
     templated_files: set[Path] = set()
+    after_up: Catalog | None = None
     for section in sorted(migration.sections, key=lambda s: _SECTION_ORDER[s.kind]):
         parsed = parse_section(section)
         if parsed.templated:
             templated_files.add(section.file.path)
         _check_section(context, rules, section, parsed, replay, selection)
+        if section.kind is SectionKind.UP:
+            after_up = catalog.fork()
     for rule in rules:
-        rule.end_migration()
+        _guarded(context, rule, "end_migration")
 
     _report_templates(context, templated_files, selection)
     suppressions: dict[Path, FileSuppressions] = {
@@ -136,7 +172,8 @@ def analyze_migration(
         context.findings, suppressions, set(RULES), selection.severity("unused-ignore")
     )
     findings.sort(key=lambda f: (str(f.path), f.span.start, f.span.end, f.rule))
-    return findings
+    after = after_up if after_up is not None else catalog.fork()
+    return Analysis(findings, context.internal_errors, after)
 
 
 def _check_section(
@@ -169,8 +206,6 @@ def _check_section(
     context.statements[id(section)] = statements
     if section.kind is SectionKind.UP:
         context.up_statements = statements
-    for rule in active:
-        rule.begin_section(section_context)
     by_kind: dict[str, list[Rule]] = {}
     every: list[Rule] = []
     for rule in active:
@@ -179,15 +214,35 @@ def _check_section(
         else:
             for kind in rule.kinds:
                 by_kind.setdefault(kind, []).append(rule)
+    for rule in active:
+        _guarded(context, rule, "begin_section", section_context)
     for statement in statements:
         for rule in (*every, *by_kind.get(statement.kind, ())):
-            rule.check_statement(statement, section_context)
-        _replay(replay, context, statement, section)
+            _guarded(context, rule, "check_statement", statement, section_context)
+        try:
+            _replay(replay, context, statement, section)
+        except Exception as exc:  # a bug must not stop the check of the file
+            context.internal_errors.append(
+                f"{section.file.path}: replay failed at offset {statement.span.start}: {exc!r}"
+            )
     for rule in active:
-        rule.end_section(section_context)
+        _guarded(context, rule, "end_section", section_context)
 
 
-def _replay(replay: Replay, context: MigrationContext, statement: Statement, section: Section) -> None:
+def _guarded(context: MigrationContext, rule: Rule, hook: str, *args: object) -> None:
+    """Run one rule hook; a rule's bug is recorded, never allowed to stop the whole check."""
+    try:
+        getattr(rule, hook)(*args)
+    except Exception as exc:
+        context.internal_errors.append(
+            f"{context.migration.path}: internal error in rule {rule.id} ({hook}): {exc!r}; "
+            "please report it"
+        )
+
+
+def _replay(
+    replay: Replay, context: MigrationContext, statement: Statement, section: Section
+) -> None:
     before = set(context.catalog.tables)
     replay.apply(statement, Origin(section.file.path, statement.span, replay.migration))
     if statement.kind in ("CreateStmt", "CreateTableAsStmt", "ViewStmt"):
@@ -215,7 +270,7 @@ def _report_templates(
                 "templated-sql",
                 severity,
                 f"this file holds {len(spans)} template placeholder(s) such as "
-                f"`{file.text[first.start:first.end]}`: pgmig checks it with placeholders "
+                f"`{file.text[first.start : first.end]}`: pgmig checks it with placeholders "
                 "replaced by names, and PostgreSQL will only accept it after the tool substitutes "
                 "them",
                 file.path,

@@ -30,20 +30,47 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = commands.add_parser("check", help="check migrations and report findings")
-    check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                       help="files, migration directories or trees (default: configured dirs)")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="files, migration directories or trees (default: configured dirs)",
+    )
     check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
-    check.add_argument("--fail-on", choices=FAIL_ON, default=None,
-                       help="lowest severity that makes the exit code 1 (default: warning)")
-    check.add_argument("--pg-version", type=int, default=None, metavar="N",
-                       help="PostgreSQL major version the migrations run on (default: 16)")
-    check.add_argument("--select", type=_comma_list, default=None, metavar="RULES",
-                       help="comma-separated rules or groups to run instead of the defaults")
-    check.add_argument("--ignore", type=_comma_list, default=None, metavar="RULES",
-                       help="comma-separated rules or groups not to run")
+    check.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default=None,
+        help="lowest severity that makes the exit code 1 (default: warning)",
+    )
+    check.add_argument(
+        "--pg-version",
+        type=int,
+        default=None,
+        metavar="N",
+        help="PostgreSQL major version the migrations run on (default: 16)",
+    )
+    check.add_argument(
+        "--select",
+        type=_comma_list,
+        default=None,
+        metavar="RULES",
+        help="comma-separated rules or groups to run instead of the defaults",
+    )
+    check.add_argument(
+        "--ignore",
+        type=_comma_list,
+        default=None,
+        metavar="RULES",
+        help="comma-separated rules or groups not to run",
+    )
     check.add_argument("--fix", action="store_true", help="apply safe fixes")
-    check.add_argument("--unsafe-fixes", action="store_true",
-                       help="with --fix, apply unsafe fixes (type changes…) too")
+    check.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix, apply unsafe fixes (type changes…) too",
+    )
     check.add_argument("--config", type=Path, default=None, help="config file to use")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
 
@@ -73,7 +100,9 @@ def _load_config(explicit: Path | None, start: Path) -> LoadedConfig:
 def _apply_overrides(settings: Settings, args: argparse.Namespace) -> None:
     if args.pg_version is not None:
         if not 9 <= args.pg_version <= 30:
-            raise ConfigError(f"--pg-version must be a PostgreSQL major version; got {args.pg_version}")
+            raise ConfigError(
+                f"--pg-version must be a PostgreSQL major version; got {args.pg_version}"
+            )
         settings.pg_version = args.pg_version
     if args.select is not None:
         settings.select = args.select
@@ -168,15 +197,17 @@ def _rules(args: argparse.Namespace) -> int:
     width = max(len(rule_id) for rule_id in RULES)
     for rule_id, cls in RULES.items():
         state = "" if cls.enabled_by_default else " (off by default)"
-        print(f"{rule_id:<{width}}  {cls.severity.value:<7}  {cls.group.value:<11}  "
-              f"{cls.summary}{state}")
+        print(
+            f"{rule_id:<{width}}  {cls.severity.value:<7}  {cls.group.value:<11}  "
+            f"{cls.summary}{state}"
+        )
     return EXIT_CLEAN
 
 
 def _new(args: argparse.Namespace) -> int:
     from pgmig_lsp.migrations.discover import load_directory
     from pgmig_lsp.migrations.model import Tool
-    from pgmig_lsp.migrations.scaffold import new_migration_files, sqitch_plan_line, slug
+    from pgmig_lsp.migrations.scaffold import new_migration_files, slug, sqitch_plan_line
     from pgmig_lsp.workspace import configured_dirs
 
     loaded = _load_config(args.config, args.dir or Path.cwd())
@@ -184,14 +215,20 @@ def _new(args: argparse.Namespace) -> int:
     if directory is None:
         candidates = configured_dirs(loaded.settings, Path.cwd())
         if len(candidates) != 1:
-            _err("pass --dir: " + ("no migration directory found" if not candidates else
-                 "several migration directories: " + ", ".join(map(str, candidates))))
+            _err(
+                "pass --dir: "
+                + (
+                    "no migration directory found"
+                    if not candidates
+                    else "several migration directories: " + ", ".join(map(str, candidates))
+                )
+            )
             return EXIT_USAGE
         directory = candidates[0]
     forced = Tool(loaded.settings.tool) if loaded.settings.tool else None
     migration_set = load_directory(directory, forced)
     files = new_migration_files(directory, migration_set.tool, args.name, migration_set.migrations)
-    for path, text in files.items():
+    for path in files:
         if path.exists():
             _err(f"{path} already exists")
             return EXIT_USAGE

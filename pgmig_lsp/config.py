@@ -68,12 +68,22 @@ class Settings:
     def __attrs_post_init__(self) -> None:
         _severity_map(self, attrs.fields(Settings).severity, self.severity)
         if not 9 <= self.pg_version <= 30:
-            raise ConfigError(f"`pg_version` must be a PostgreSQL major version; got {self.pg_version}")
+            raise ConfigError(
+                f"`pg_version` must be a PostgreSQL major version; got {self.pg_version}"
+            )
 
     def fingerprint(self) -> str:
         """A stable text of everything that changes findings (for the cache key)."""
-        return repr((self.tool, self.pg_version, sorted(self.select), sorted(self.extend_select),
-                     sorted(self.ignore), sorted(self.severity.items())))
+        return repr(
+            (
+                self.tool,
+                self.pg_version,
+                sorted(self.select),
+                sorted(self.extend_select),
+                sorted(self.ignore),
+                sorted(self.severity.items()),
+            )
+        )
 
 
 _converter = cattrs.Converter(forbid_extra_keys=False)
@@ -123,9 +133,7 @@ def settings_from_mapping(
     """Structure a mapping into `Settings`; returns the settings and warnings for unknown keys."""
     known = {field.name for field in attrs.fields(Settings)} - {"root"}
     normalised = {key.replace("-", "_"): value for key, value in data.items()}
-    warnings = [
-        f"{source}: unknown key `{key}` ignored" for key in normalised if key not in known
-    ]
+    warnings = [f"{source}: unknown key `{key}` ignored" for key in normalised if key not in known]
     clean = {key: value for key, value in normalised.items() if key in known}
     try:
         _check_types(clean)

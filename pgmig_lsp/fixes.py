@@ -40,7 +40,7 @@ def fixed_texts(fixes: Iterable[Fix], read: dict[Path, str]) -> dict[Path, str]:
     for fix in fixes:
         spans = [(e.path, e.span) for e in fix.edits if e.span is not None]
         if any(
-            s.start < end and start < s.end or (s.start == s.end == start)
+            (s.start < end and start < s.end) or (s.start == s.end == start)
             for path, s in spans
             for start, end in taken.get(path, [])
         ):

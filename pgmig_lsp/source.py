@@ -54,11 +54,15 @@ class SourceFile:
         if line >= len(self._line_starts):
             return len(self.text)
         start = self._line_starts[max(line, 0)]
-        end = self._line_starts[line + 1] - 1 if line + 1 < len(self._line_starts) else len(self.text)
+        end = (
+            self._line_starts[line + 1] - 1 if line + 1 < len(self._line_starts) else len(self.text)
+        )
         return min(start + max(column, 0), end)
 
     def line_span(self, line: int) -> Span:
         """The span of a zero-based line, without its newline."""
         start = self._line_starts[line]
-        end = self._line_starts[line + 1] - 1 if line + 1 < len(self._line_starts) else len(self.text)
+        end = (
+            self._line_starts[line + 1] - 1 if line + 1 < len(self._line_starts) else len(self.text)
+        )
         return Span(start, end)

@@ -1,4 +1,4 @@
-"""Suppression comments (RULES.md): ``pgmig-ignore``, ``pgmig-ignore-file``, ``pgmig: irreversible``.
+"""Suppression comments (RULES.md): ``pgmig-ignore``, ``-ignore-file``, ``pgmig: irreversible``.
 
 - ``-- pgmig-ignore: rule-a, rule-b -- reason`` on the line(s) right before a statement, or at
   the end of its first line, silences those rules for that statement;
@@ -67,9 +67,7 @@ def read_suppressions(file: SourceFile) -> FileSuppressions:
             result.file_wide_all = True
         base = match.start("rules")
         for name, start, end in names:
-            result.ignores.append(
-                Ignore(name, Span(base + start, base + end), whole_file, target)
-            )
+            result.ignores.append(Ignore(name, Span(base + start, base + end), whole_file, target))
     return result
 
 
@@ -143,11 +141,10 @@ def _suppressed(finding: Finding, entry: FileSuppressions) -> bool:
     for ignore in entry.ignores:
         if ignore.rule != finding.rule:
             continue
-        if ignore.whole_file:
-            ignore.used = True
-            hit = True
-        elif statement_lines is not None and ignore.line is not None and (
-            ignore.line == statement_lines[0]
+        if ignore.whole_file or (
+            statement_lines is not None
+            and ignore.line is not None
+            and (ignore.line == statement_lines[0])
         ):
             ignore.used = True
             hit = True

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from pgmig_lsp.cache import FindingsCache, migration_key
+from pgmig_lsp.catalog.model import Catalog
 from pgmig_lsp.config import Settings
 from pgmig_lsp.findings import Finding, Severity
 from pgmig_lsp.migrations.discover import find_migration_dirs, load_directory, load_file
@@ -22,6 +23,10 @@ from pgmig_lsp.source import SourceFile
 
 if TYPE_CHECKING:
     from pgmig_lsp.analysis import RuleSelection
+
+
+#: tools whose migrations are folders (the migration directory is the folder's parent)
+_FOLDER_TOOLS = frozenset({Tool.DIESEL, Tool.PRISMA, Tool.SQITCH})
 
 
 class InputError(Exception):
@@ -55,28 +60,44 @@ class _Run:
             self.selection = select_rules(self.settings)
         return self.selection
 
-    def add_migration(self, migration: Migration) -> None:
-        if migration.path in self.seen:
-            return
-        self.seen.add(migration.path)
-        for file in migration.files:
-            self.files[file.path] = file
-        self.findings.extend(self._migration_findings(migration))
+    def add_history(self, migrations: list[Migration], only: Path | None = None) -> None:
+        """Check migrations in order, each against the schema its predecessors leave.
 
-    def _migration_findings(self, migration: Migration) -> list[Finding]:
-        key = None
-        if self.cache is not None:
-            parts: list[str | bytes] = [migration.tool.value, repr(migration.flyway)]
+        A migration's findings depend on the migrations before it, so its cache key chains
+        theirs. On a cache miss the history is replayed (without checking) up to that point.
+        """
+        history: Catalog | None = None
+        replayed = 0
+        chain = migration_key([])
+        for position, migration in enumerate(migrations):
+            parts: list[str | bytes] = [chain, migration.tool.value, repr(migration.flyway)]
             for file in migration.files:
                 parts.extend((str(file.path), file.text))
-            key = migration_key(parts)
-            cached = self.cache.get(key)
+            chain = key = migration_key(parts)
+            wanted = only is None or any(file.path == only for file in migration.files)
+            if not wanted or migration.path in self.seen:
+                continue
+            self.seen.add(migration.path)
+            for file in migration.files:
+                self.files[file.path] = file
+            cached = self.cache.get(key) if self.cache is not None else None
             if cached is not None:
-                return cached
-        findings = check_migration(migration, self.settings, self.rules())
-        if self.cache is not None and key is not None:
-            self.cache.put(key, findings)
-        return findings
+                self.findings.extend(cached)
+                continue
+            from pgmig_lsp.analysis import analyze, replay_up
+
+            if history is None:
+                history = Catalog()
+            while replayed < position:
+                replay_up(migrations[replayed], history)
+                replayed += 1
+            result = analyze(migration, self.settings, before=history, selection=self.rules())
+            history = result.after_up
+            replayed = position + 1
+            self.findings.extend(result.findings)
+            self.messages.extend(result.internal_errors)
+            if self.cache is not None and not result.internal_errors:
+                self.cache.put(key, result.findings)
 
     def add_problems(self, problems: Iterable[FormatProblem]) -> None:
         for problem in problems:
@@ -120,8 +141,15 @@ def check_paths(
             migration = load_file(path, tool=tool)
             if migration is None:
                 run.messages.append(f"{path}: not a migration file of a known format; skipped")
+                continue
+            # the file is checked against the history of its directory, as in a directory run
+            history = load_directory(
+                path.parent if migration.tool not in _FOLDER_TOOLS else path.parent.parent, tool
+            )
+            if any(m.path == migration.path for m in history.migrations):
+                run.add_history(history.migrations, only=path)
             else:
-                run.add_migration(migration)
+                run.add_history([migration])
             continue
         directories = find_migration_dirs(path)
         if not directories:
@@ -129,8 +157,7 @@ def check_paths(
         for directory in directories:
             migration_set = load_directory(directory, tool)
             run.add_problems(migration_set.problems)
-            for migration in migration_set.migrations:
-                run.add_migration(migration)
+            run.add_history(migration_set.migrations)
     if cache is not None:
         cache.save()
     return CheckResult(run.findings, run.files, run.messages)

@@ -6,7 +6,9 @@ parser already). Every object remembers its origin: the migration and statement 
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
+from typing import Any, TypeVar
 
 import attrs
 
@@ -14,6 +16,8 @@ from pgmig_lsp.source import Span
 
 Key = tuple[str, str]
 """(schema, name) of a schema-level object."""
+
+_T = TypeVar("_T")
 
 
 @attrs.frozen
@@ -99,6 +103,16 @@ class Table:
     def key(self) -> Key:
         return (self.schema, self.name)
 
+    def clone(self) -> Table:
+        """A copy whose columns and constraints can change without touching this table."""
+        return attrs.evolve(
+            self,
+            columns={name: attrs.evolve(c) for name, c in self.columns.items()},
+            constraints={name: attrs.evolve(c) for name, c in self.constraints.items()},
+            policies=dict(self.policies),
+            triggers=dict(self.triggers),
+        )
+
 
 @attrs.define
 class TypeDef:
@@ -146,6 +160,58 @@ class Catalog:
     extensions: set[str] = attrs.Factory(set)
     search_path: tuple[str, ...] = ("public",)
     complete: bool = False
+    #: objects this catalog may change in place; others are shared with a fork (copy on write)
+    #: (by id, holding the objects so that an id is never reused while it is listed)
+    _owned: dict[int, object] = attrs.field(factory=dict, eq=False, repr=False, alias="_owned")
+
+    def fork(self) -> Catalog:
+        """A copy that shares every object with this catalog until one of the two changes it.
+
+        Forking costs a copy of the name maps, not of the objects: replaying a long history
+        keeps a snapshot per migration cheaply.
+        """
+        clone = Catalog(
+            schemas=set(self.schemas),
+            tables=dict(self.tables),
+            indexes=dict(self.indexes),
+            types=dict(self.types),
+            functions={key: list(overloads) for key, overloads in self.functions.items()},
+            sequences=dict(self.sequences),
+            extensions=set(self.extensions),
+            search_path=self.search_path,
+            complete=self.complete,
+        )
+        # from now on neither side owns the shared objects: the first change copies them
+        self._owned = {}
+        return clone
+
+    def _writable(self, space: dict[Key, Any], key: Key) -> Any:
+        current = space.get(key)
+        if current is None or id(current) in self._owned:
+            return current
+        # tables are copied field by field: a deep copy of every origin would be slow
+        private = current.clone() if isinstance(current, Table) else copy.deepcopy(current)
+        space[key] = private
+        self._owned[id(private)] = private
+        return private
+
+    def adopt(self, obj: _T) -> _T:
+        """Mark an object this catalog created as its own (changeable in place)."""
+        self._owned[id(obj)] = obj
+        return obj
+
+    def writable_table(self, key: Key) -> Table | None:
+        """The table under ``key``, safe to change in place."""
+        table: Table | None = self._writable(self.tables, key)
+        return table
+
+    def writable_type(self, key: Key) -> TypeDef | None:
+        typedef: TypeDef | None = self._writable(self.types, key)
+        return typedef
+
+    def writable_index(self, key: Key) -> Index | None:
+        index: Index | None = self._writable(self.indexes, key)
+        return index
 
     def resolve(self, schema: str | None, name: str, space: dict[Key, object]) -> Key:
         """The key an (optionally qualified) name refers to, following ``search_path``."""

@@ -6,7 +6,9 @@ mistake gives one finding, not a cascade downstream.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from typing import Any
 
 from pgmig_lsp.catalog.model import (
     Catalog,
@@ -50,6 +52,59 @@ def type_text(ref: TypeRef | None) -> str:
     if ref.modifiers:
         name += "(" + ",".join(str(m) for m in ref.modifiers) + ")"
     return name + ("[]" if ref.array else "")
+
+
+def _without_locations(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _without_locations(v) for k, v in node.items() if k != "location"}
+    if isinstance(node, list):
+        return [_without_locations(item) for item in node]
+    return node
+
+
+def _simple_text(node: Node) -> str | None:
+    """SQL text of the simple expressions defaults are made of, None for anything else."""
+    if "A_Const" in node:
+        const = node["A_Const"]
+        if const.get("isnull"):
+            return "NULL"
+        if "boolval" in const:
+            return "true" if const["boolval"].get("boolval") else "false"
+        if "ival" in const:
+            return str(const["ival"].get("ival", 0))
+        if "fval" in const:
+            return str(const["fval"].get("fval", "0"))
+        if "sval" in const:
+            return "'" + str(const["sval"].get("sval", "")).replace("'", "''") + "'"
+        return None
+    if "TypeCast" in node:
+        cast = node["TypeCast"]
+        inner = _simple_text(cast.get("arg") or {})
+        return None if inner is None else f"{inner}::{type_text(type_ref(cast.get('typeName')))}"
+    if "FuncCall" in node:
+        call = node["FuncCall"]
+        if call.get("args") or call.get("agg_star"):
+            return None
+        return ".".join(strings(call.get("funcname"))) + "()"
+    if "SQLValueFunction" in node:
+        op = str(node["SQLValueFunction"].get("op", ""))
+        return op.removeprefix("SVFOP_")
+    return None
+
+
+def expression_key(node: Node | None) -> str:
+    """A text that is equal for equal expressions, wherever they were written.
+
+    Simple expressions (constants, casts of constants, calls without arguments) read as SQL;
+    until expressions are printed as ``pg_get_expr`` does, others are their parse tree without
+    positions: good for comparing, not for showing.
+    """
+    if not node:
+        return "expr"
+    simple = _simple_text(node)
+    if simple is not None:
+        return simple
+    return json.dumps(_without_locations(node), sort_keys=True, separators=(",", ":"))
 
 
 class Replay:
@@ -106,7 +161,7 @@ class Replay:
             if contype in ("CONSTR_NOTNULL", "CONSTR_PRIMARY"):
                 column.not_null = True
             if contype == "CONSTR_DEFAULT":
-                column.default = "expr"
+                column.default = expression_key(con.get("raw_expr"))
             elif contype == "CONSTR_IDENTITY":
                 column.identity = con.get("generated_when", "a")
                 column.not_null = True
@@ -166,7 +221,7 @@ class Replay:
         key = self._table_key(body.get("relation"))
         if key is None or (key in self.catalog.tables and body.get("if_not_exists")):
             return
-        table = Table(schema=key[0], name=key[1], origin=origin)
+        table = self.catalog.adopt(Table(schema=key[0], name=key[1], origin=origin))
         self.catalog.tables[key] = table
         pending: list[Constraint] = []
         for element in body.get("tableElts", []) or []:
@@ -185,7 +240,7 @@ class Replay:
         key = self._table_key(body.get("relation"))
         if key is None:
             return
-        table = self.catalog.tables.get(key)
+        table = self.catalog.writable_table(key)
         if table is None:
             return
         for item in body.get("cmds", []) or []:
@@ -217,7 +272,7 @@ class Replay:
             elif subtype == "AT_DropNotNull" and name in table.columns:
                 table.columns[name].not_null = False
             elif subtype == "AT_ColumnDefault" and name in table.columns:
-                table.columns[name].default = "expr" if definition else None
+                table.columns[name].default = expression_key(definition) if definition else None
             elif subtype == "AT_AddConstraint" and "Constraint" in definition:
                 con = definition["Constraint"]
                 if con.get("contype") in _CONTYPE:
@@ -305,14 +360,22 @@ class Replay:
             schema = parts[-1]
             catalog.schemas.discard(schema)
             if cascade:
-                for space in (catalog.tables, catalog.indexes, catalog.types, catalog.functions):
+                spaces: tuple[dict[Key, Any], ...] = (
+                    catalog.tables,
+                    catalog.indexes,
+                    catalog.types,
+                    catalog.functions,
+                )
+                for space in spaces:
                     for key in [k for k in space if k[0] == schema]:
-                        del space[key]  # type: ignore[attr-defined]
+                        del space[key]
         elif kind in ("OBJECT_TRIGGER", "OBJECT_POLICY") and len(parts) >= 2:
-            table = catalog.table(parts[-3] if len(parts) >= 3 else None, parts[-2])
-            if table is not None:
-                space = table.triggers if kind == "OBJECT_TRIGGER" else table.policies
-                space.pop(parts[-1], None)  # type: ignore[attr-defined]
+            found = catalog.table(parts[-3] if len(parts) >= 3 else None, parts[-2])
+            table = catalog.writable_table(found.key) if found is not None else None
+            if table is not None and kind == "OBJECT_TRIGGER":
+                table.triggers.pop(parts[-1], None)
+            elif table is not None:
+                table.policies.pop(parts[-1], None)
         elif kind == "OBJECT_EXTENSION":
             catalog.extensions.discard(parts[-1])
 
@@ -324,7 +387,8 @@ class Replay:
 
     def _alter_enum(self, body: Node, origin: Origin) -> None:
         name = QualifiedName.from_parts(strings(body.get("typeName")))
-        typedef = self.catalog.type(name.schema, name.name)
+        found = self.catalog.type(name.schema, name.name)
+        typedef = self.catalog.writable_type((found.schema, found.name)) if found else None
         if typedef is None or not body.get("newVal"):
             return
         if body.get("oldVal"):  # RENAME VALUE
@@ -381,7 +445,7 @@ class Replay:
 
     def _create_trigger(self, body: Node, origin: Origin) -> None:
         key = self._table_key(body.get("relation"))
-        table = self.catalog.tables.get(key) if key else None
+        table = self.catalog.writable_table(key) if key else None
         if table is not None:
             function = ".".join(strings(body.get("funcname")))
             table.triggers[body.get("trigname", "")] = Trigger(
@@ -390,7 +454,7 @@ class Replay:
 
     def _create_policy(self, body: Node, origin: Origin) -> None:
         key = self._table_key(body.get("table"))
-        table = self.catalog.tables.get(key) if key else None
+        table = self.catalog.writable_table(key) if key else None
         if table is not None:
             table.policies[body.get("policy_name", "")] = Policy(
                 body.get("policy_name", ""), origin
@@ -420,7 +484,7 @@ class Replay:
 
     def _refresh(self, body: Node, origin: Origin) -> None:
         key = self._table_key(body.get("relation"))
-        table = self.catalog.tables.get(key) if key else None
+        table = self.catalog.writable_table(key) if key else None
         if table is not None:
             table.unpopulated = bool(body.get("skipData"))
 
@@ -443,29 +507,37 @@ class Replay:
         key = self._table_key(body.get("relation"))
         catalog = self.catalog
         if kind in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and key in catalog.tables:
-            table = catalog.tables.pop(key)  # type: ignore[arg-type]
+            assert key is not None
+            table = catalog.writable_table(key)
+            assert table is not None
+            del catalog.tables[key]
             table.name = new
             catalog.tables[table.key] = table
-            for index in catalog.indexes.values():
+            for index_key, index in list(catalog.indexes.items()):
                 if index.table == key:
-                    index.table = table.key
+                    moved = catalog.writable_index(index_key)
+                    assert moved is not None
+                    moved.table = table.key
         elif kind == "OBJECT_COLUMN" and key in catalog.tables:
-            table = catalog.tables[key]  # type: ignore[index]
+            assert key is not None
+            table = catalog.writable_table(key)
+            assert table is not None
             old = body.get("subname", "")
             if old in table.columns:
                 table.columns[old].name = new
                 # keep the column's place in the table
                 table.columns = {c.name: c for c in table.columns.values()}
         elif kind == "OBJECT_INDEX" and key is not None:
-            index = catalog.indexes.pop((key[0], key[1]), None)
-            if index is not None:
-                index.name = new
-                catalog.indexes[(index.schema, new)] = index
+            renamed = catalog.writable_index((key[0], key[1]))
+            if renamed is not None:
+                del catalog.indexes[(key[0], key[1])]
+                renamed.name = new
+                catalog.indexes[(renamed.schema, new)] = renamed
 
     def _set(self, body: Node, origin: Origin) -> None:
         if body.get("name") != "search_path" or body.get("kind") != "VAR_SET_VALUE":
             return
-        schemas = []
+        schemas: list[str] = []
         for arg in body.get("args", []) or []:
             const = arg.get("A_Const", {})
             value = const.get("sval", {}).get("sval")

@@ -19,7 +19,14 @@ from pgmig_lsp.migrations.files import (
     problem,
     unreadable_migration,
 )
-from pgmig_lsp.migrations.model import Delivery, FormatProblem, Migration, Section, SectionKind, Tool
+from pgmig_lsp.migrations.model import (
+    Delivery,
+    FormatProblem,
+    Migration,
+    Section,
+    SectionKind,
+    Tool,
+)
 from pgmig_lsp.source import SourceFile, Span
 
 # Go's \s is ASCII whitespace only; Python's would also match Unicode spaces.
@@ -27,7 +34,11 @@ _WS = r"[ \t\n\f\r]"
 _UP = re.compile(rf"^--{_WS}*migrate:up({_WS}*$|{_WS}+[^ \t\n\f\r]+)", re.MULTILINE)
 _DOWN = re.compile(rf"^--{_WS}*migrate:down({_WS}*$|{_WS}+[^ \t\n\f\r]+)$", re.MULTILINE)
 _FILE = re.compile(r"^(\d+).*\.sql$")
-_COMMENT_OR_BLANK = re.compile(r"^\s*(--.*)?$")
+
+
+def has_up_marker(text: str) -> bool:
+    """Whether the text holds dbmate's ``-- migrate:up`` directive (format detection)."""
+    return "migrate:up" in text and _UP.search(text) is not None
 
 
 def file_version(name: str) -> tuple[str, str] | None:
@@ -53,8 +64,13 @@ def _directive(file: SourceFile, match: re.Match[str], keyword: str) -> tuple[Sp
     """(marker line, offset where the section's body starts, opted out of the transaction)."""
     text = file.text
     at = text.index(keyword, match.start())
-    start, end, body = line_bounds(text, at)
-    opted_out = _options(text[start:end]).get("transaction") == "false"
+    newline = text.find("\n", at)
+    end = len(text) if newline == -1 else newline
+    body = len(text) if newline == -1 else newline + 1
+    if end > at and text[end - 1] == "\r":
+        end -= 1
+    line = text[match.start() : end]
+    opted_out = "transaction" in line and _options(line).get("transaction") == "false"
     return Span(match.start(), end), body, opted_out
 
 
@@ -73,21 +89,22 @@ def _section(
 
 
 def _statements_before(file: SourceFile, end: int) -> Span | None:
-    """The lines before ``-- migrate:up`` that are neither blank nor ``--`` comments."""
+    """The lines before the first directive that are neither blank nor ``--`` comments."""
     text = file.text
-    first = last = None
+    first: int | None = None
+    last = 0
     pos = 0
     while pos < end:
         newline = text.find("\n", pos, end)
         line_end = end if newline == -1 else newline
-        if not _COMMENT_OR_BLANK.match(text, pos, line_end):
-            if first is None:
-                first = pos + (len(text[pos:line_end]) - len(text[pos:line_end].lstrip()))
-            last = len(text[:line_end].rstrip())
+        line = text[pos:line_end]
+        stripped = line.strip()
+        if stripped and not stripped.startswith("--"):
+            left = pos + len(line) - len(line.lstrip())
+            first = left if first is None else first
+            last = pos + len(line.rstrip())
         pos = line_end + 1
-    if first is None or last is None:
-        return None
-    return Span(first, max(last, first))
+    return None if first is None else Span(first, last)
 
 
 def parse(file: SourceFile, version: str | None, name: str) -> Migration:
@@ -122,7 +139,8 @@ def parse(file: SourceFile, version: str | None, name: str) -> Migration:
         return migration
 
     up_marker, up_body, up_opt = _directive(file, up, "migrate:up")
-    before = _statements_before(file, up.start())
+    first_directive = up.start() if down is None else min(up.start(), down.start())
+    before = _statements_before(file, first_directive) if first_directive else None
     if before is not None:
         problems.append(
             problem(
@@ -183,8 +201,9 @@ def load_file(path: Path, reader: FileReader) -> Migration | None:
 def load(directory: Path, reader: FileReader) -> list[Migration]:
     """Every migration of a dbmate directory, in the order dbmate applies them (file name)."""
     migrations = []
-    for name in reader.listing(directory).files:
-        migration = load_file(directory / name, reader)
+    listing = reader.listing(directory)
+    for name in listing.files:
+        migration = load_file(listing.path(name), reader)
         if migration is not None:
             migrations.append(migration)
     return migrations

@@ -12,8 +12,6 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import attrs
-
 from pgmig_lsp.migrations.model import FormatProblem, Migration, Tool
 from pgmig_lsp.source import SourceFile, Span
 
@@ -39,71 +37,114 @@ SKIPPED_DIRS = frozenset(
 _BOM = "\ufeff"
 
 
-@attrs.frozen
 class Listing:
     """The entries of one directory, sorted by name (hidden entries included)."""
 
-    files: tuple[str, ...] = ()
-    dirs: tuple[str, ...] = ()
+    __slots__ = ("_children", "_keys", "_prefix", "directory", "dirs", "files")
+
+    def __init__(
+        self,
+        directory: Path,
+        files: tuple[str, ...] = (),
+        dirs: tuple[str, ...] = (),
+        keys: dict[int, str] | None = None,
+    ) -> None:
+        self.directory = directory
+        self.files = files
+        self.dirs = dirs
+        self._children: dict[str, Path] = {}
+        self._keys = keys if keys is not None else {}
+        self._prefix = os.path.join(os.fspath(directory), "")
 
     def sql_files(self) -> tuple[str, ...]:
         return tuple(name for name in self.files if name.endswith(".sql"))
+
+    def key(self, name: str) -> str:
+        """The string path of ``name`` in this directory, without building a `Path`."""
+        return self._prefix + name
+
+    def path(self, name: str) -> Path:
+        """``directory / name``, built once; its string form is recorded for the reader, since
+        pathlib builds paths and their strings slowly in bulk."""
+        child = self._children.get(name)
+        if child is None:
+            child = self._children[name] = self.directory / name
+            self._keys[id(child)] = self._prefix + name
+        return child
 
 
 class FileReader:
     """Reads files once per load, with the editor's unsaved texts taking precedence."""
 
     def __init__(self, overrides: Mapping[Path, str] | None = None) -> None:
-        self._overrides = dict(overrides or {})
-        self._files: dict[Path, SourceFile] = {}
-        self._bad: dict[Path, str] = {}
-        self._listings: dict[Path, Listing] = {}
+        # keyed by str(path): hashing a str is cached, hashing a PurePath is not
+        self._overrides = {os.fspath(path): text for path, text in (overrides or {}).items()}
+        self._override_paths = tuple((overrides or {}).keys())
+        self._files: dict[str, SourceFile] = {}
+        self._bad: dict[str, str] = {}
+        self._listings: dict[str, Listing] = {}
+        # str forms of the paths the listings built (the paths stay alive in the listings)
+        self._keys: dict[int, str] = {}
+
+    def _key(self, path: Path) -> str:
+        return self._keys.get(id(path)) or os.fspath(path)
 
     def read(self, path: Path) -> SourceFile:
         """The file's text; "" (and a `bad_input` message) when it is binary, not UTF-8 or
         unreadable."""
-        cached = self._files.get(path)
+        key = self._key(path)
+        cached = self._files.get(key)
         if cached is not None:
             return cached
-        override = self._overrides.get(path)
+        override = self._overrides.get(key)
         if override is not None:
             text = override[1:] if override.startswith(_BOM) else override
         else:
-            text, problem = _decode(path)
+            text, problem = _decode(key)
             if problem is not None:
-                self._bad[path] = problem
+                self._bad[key] = problem
         source = SourceFile(path, text)
-        self._files[path] = source
+        self._files[key] = source
         return source
 
     def bad_input(self, path: Path) -> str | None:
         """Why the file could not be read as SQL text, or None."""
-        self.read(path)
-        return self._bad.get(path)
+        key = self._key(path)
+        if key not in self._files:
+            self.read(path)
+        return self._bad.get(key) if self._bad else None
+
+    def overridden(self, path: Path | str) -> str | None:
+        """The editor's text for ``path`` (a path or its string form), if it has one."""
+        if not self._overrides:
+            return None
+        return self._overrides.get(path if isinstance(path, str) else self._key(path))
 
     def is_file(self, path: Path) -> bool:
-        return path in self._overrides or path.is_file()
+        return os.fspath(path) in self._overrides or os.path.isfile(path)
 
     def config_text(self, path: Path) -> str | None:
         """A small configuration file's text, None when missing or unreadable."""
-        override = self._overrides.get(path)
+        override = self._overrides.get(os.fspath(path))
         if override is not None:
             return override
         try:
-            return path.read_text(encoding="utf-8-sig")
+            with open(path, encoding="utf-8-sig") as handle:
+                return handle.read()
         except (OSError, UnicodeDecodeError):
             return None
 
     def listing(self, directory: Path) -> Listing:
         """Files and sub-directories of ``directory`` (empty if it cannot be listed); unsaved
         files the editor knows of count as present."""
-        cached = self._listings.get(directory)
+        key = os.fspath(directory)
+        cached = self._listings.get(key)
         if cached is not None:
             return cached
         files: list[str] = []
         dirs: list[str] = []
         try:
-            with os.scandir(directory) as entries:
+            with os.scandir(key) as entries:
                 for entry in entries:
                     try:
                         if entry.is_dir():
@@ -114,17 +155,18 @@ class FileReader:
                         continue
         except OSError:
             pass
-        for path in self._overrides:
+        for path in self._override_paths:
             if path.parent == directory and path.name not in files:
                 files.append(path.name)
-        listing = Listing(tuple(sorted(files)), tuple(sorted(dirs)))
-        self._listings[directory] = listing
+        listing = Listing(directory, tuple(sorted(files)), tuple(sorted(dirs)), self._keys)
+        self._listings[key] = listing
         return listing
 
 
-def _decode(path: Path) -> tuple[str, str | None]:
+def _decode(path: str) -> tuple[str, str | None]:
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         return "", f"cannot read this file ({reason}): the migration tool cannot run it either"
@@ -133,8 +175,11 @@ def _decode(path: Path) -> tuple[str, str | None]:
             "this is a binary file (it holds NUL bytes), not SQL text: the migration tool "
             "cannot run it"
         )
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     try:
-        return data.decode("utf-8-sig"), None
+        # plain "utf-8" decodes in C; "utf-8-sig" goes through a Python-level codec
+        return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         byte = data[exc.start]
@@ -158,9 +203,9 @@ def unreadable_migration(
     tool: Tool, version: str | None, name: str, file: SourceFile, reader: FileReader
 ) -> Migration | None:
     """A migration with no sections when its main file is not SQL text, else None."""
-    problems = bad_input_problems(reader, [file])
-    if not problems:
+    if reader.bad_input(file.path) is None:
         return None
+    problems = bad_input_problems(reader, [file])
     return Migration(tool=tool, version=version, name=name, files=(file,), problems=problems)
 
 
@@ -169,7 +214,7 @@ def whole_file(file: SourceFile) -> Span:
 
 
 def is_blank(text: str) -> bool:
-    return not text.strip()
+    return not text or text.isspace()
 
 
 def line_bounds(text: str, offset: int) -> tuple[int, int, int]:

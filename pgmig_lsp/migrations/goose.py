@@ -23,7 +23,14 @@ from pgmig_lsp.migrations.files import (
     problem,
     unreadable_migration,
 )
-from pgmig_lsp.migrations.model import Delivery, FormatProblem, Migration, Section, SectionKind, Tool
+from pgmig_lsp.migrations.model import (
+    Delivery,
+    FormatProblem,
+    Migration,
+    Section,
+    SectionKind,
+    Tool,
+)
 from pgmig_lsp.source import SourceFile, Span
 
 _FILE = re.compile(r"^(\d+)_(.*)\.sql$")
@@ -252,9 +259,18 @@ def parse(file: SourceFile, version: str | None, name: str) -> Migration:
                 "undoes it may follow",
             )
         )
-        # still check the SQL as the up section
+        # still check the SQL: everything before the down annotation as the up section
         up_end = down_marker.start if down_marker is not None else len(text)
-        migration.sections.append(_section(SectionKind.UP, file, Span(0, up_end), False, None))
+        migration.sections.append(
+            _section(SectionKind.UP, file, Span(0, up_end), no_transaction, None)
+        )
+        if down_marker is not None:
+            down_body = line_bounds(text, down_marker.start)[2]
+            migration.sections.append(
+                _section(
+                    SectionKind.DOWN, file, Span(down_body, len(text)), no_transaction, down_marker
+                )
+            )
         return migration
 
     first_marker = up_marker.start
@@ -414,8 +430,9 @@ def load_file(path: Path, reader: FileReader) -> Migration | None:
 def load(directory: Path, reader: FileReader) -> list[Migration]:
     """Every migration of a goose directory, in goose's order (numeric version)."""
     migrations = []
-    for name in reader.listing(directory).sql_files():
-        migration = load_file(directory / name, reader)
+    listing = reader.listing(directory)
+    for name in listing.sql_files():
+        migration = load_file(listing.path(name), reader)
         if migration is not None:
             migrations.append(migration)
     migrations.sort(key=lambda m: (m.version is None, int(m.version or 0), m.path.name))

@@ -8,6 +8,7 @@ the migration it comes from.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 
@@ -18,38 +19,59 @@ _TIMESTAMP = re.compile(r"^\d{14}$")
 _DIESEL_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}-\d{6}$")
 
 
-def _next_version(version: str, taken: set[str]) -> str:
+def _next_timestamp(candidate: str, layout: str) -> str | None:
+    try:
+        stamp = dt.datetime.strptime(candidate, layout) + dt.timedelta(seconds=1)
+    except ValueError:  # digits that are not a real date and time: count instead
+        return None
+    return stamp.strftime(layout)
+
+
+def _next_version(version: str, taken: frozenset[str]) -> str:
     """The version right after ``version`` that no migration uses yet, in the same style."""
     candidate = version
     while True:
+        following = None
         if _TIMESTAMP.match(candidate):
-            stamp = dt.datetime.strptime(candidate, "%Y%m%d%H%M%S") + dt.timedelta(seconds=1)
-            candidate = stamp.strftime("%Y%m%d%H%M%S")
+            following = _next_timestamp(candidate, "%Y%m%d%H%M%S")
         elif _DIESEL_STAMP.match(candidate):
-            stamp = dt.datetime.strptime(candidate, "%Y-%m-%d-%H%M%S") + dt.timedelta(seconds=1)
-            candidate = stamp.strftime("%Y-%m-%d-%H%M%S")
+            following = _next_timestamp(candidate, "%Y-%m-%d-%H%M%S")
+        if following is not None:
+            candidate = following
         elif candidate.isdigit():
             candidate = str(int(candidate) + 1).zfill(len(candidate))
         else:
             parts = candidate.split(".")
-            candidate = ".".join([*parts, "1"]) if not parts[-1].isdigit() else ".".join(
-                [*parts[:-1], str(int(parts[-1]) + 1)]
+            candidate = (
+                ".".join([*parts, "1"])
+                if not parts[-1].isdigit()
+                else ".".join([*parts[:-1], str(int(parts[-1]) + 1)])
             )
         if candidate not in taken:
             return candidate
 
 
-def _taken_versions(directory: Path) -> set[str]:
+def _taken_versions(directory: Path) -> frozenset[str]:
+    try:
+        stamp = directory.stat().st_mtime_ns
+    except OSError:
+        return frozenset()
+    return _versions_in(directory, stamp)
+
+
+@functools.lru_cache(maxsize=64)
+def _versions_in(directory: Path, _mtime_ns: int) -> frozenset[str]:
+    """Versions used by the files of a directory (cached until the directory changes)."""
     try:
         names = [p.name for p in directory.iterdir()]
     except OSError:
-        return set()
+        return frozenset()
     versions = set()
     for name in names:
         match = re.match(r"^[VU]?(\d[\d.\-_]*?\d|\d)(?:_|__)", name)
         if match:
             versions.add(match.group(1).replace("_", "."))
-    return versions
+    return frozenset(versions)
 
 
 def standalone_migration(
@@ -73,7 +95,9 @@ def standalone_migration(
         )
         return (Edit(directory / f"{new_version}_{name}.sql", None, text),)
     if tool is Tool.GOOSE:
-        text = f"-- +goose NO TRANSACTION\n-- +goose Up\n{up}\n-- +goose Down\n{down or irreversible}"
+        text = (
+            f"-- +goose NO TRANSACTION\n-- +goose Up\n{up}\n-- +goose Down\n{down or irreversible}"
+        )
         return (Edit(directory / f"{new_version}_{name}.sql", None, text),)
     if tool in (Tool.GOLANG_MIGRATE, Tool.SQLX):
         prefix = "-- no-transaction\n" if tool is Tool.SQLX else ""
@@ -81,7 +105,9 @@ def standalone_migration(
             return (Edit(directory / f"{new_version}_{name}.sql", None, prefix + up),)
         return (
             Edit(directory / f"{new_version}_{name}.up.sql", None, prefix + up),
-            Edit(directory / f"{new_version}_{name}.down.sql", None, prefix + (down or irreversible)),
+            Edit(
+                directory / f"{new_version}_{name}.down.sql", None, prefix + (down or irreversible)
+            ),
         )
     if tool is Tool.DIESEL:
         folder = directory / f"{new_version}_{name}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -43,7 +44,12 @@ def locate(result: CheckResult, finding: Finding) -> Location:
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
     """``path`` relative to the current directory when below it, else absolute."""
-    cwd = (cwd or Path.cwd()).resolve()
+    return _display_path(path, cwd or Path.cwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _display_path(path: Path, cwd: Path) -> str:
+    cwd = cwd.resolve()
     absolute = path if path.is_absolute() else (cwd / path)
     try:
         return absolute.resolve().relative_to(cwd).as_posix()

@@ -46,6 +46,8 @@ class MigrationContext:
     findings: list[Finding] = attrs.Factory(list)
     #: the up section's statements, also available while checking the down section
     up_statements: list[Statement] = attrs.Factory(list)
+    #: bugs caught while checking (a rule that raised), for the user's attention
+    internal_errors: list[str] = attrs.Factory(list)
 
     @property
     def tool(self) -> Tool:

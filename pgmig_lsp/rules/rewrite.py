@@ -9,6 +9,8 @@ from pgmig_lsp.source import SourceFile, Span
 from pgmig_lsp.sql.parse import Statement
 
 _KEYWORD_CACHE: dict[str, re.Pattern[str]] = {}
+#: comment lines that belong to the tool or to pgmig, never to a statement
+_MARKER = re.compile(r"\s*--\s*(migrate:|\+goose|pgmig|no-transaction)", re.IGNORECASE)
 
 
 def statement_with_terminator(file: SourceFile, statement: Statement) -> Span:
@@ -35,7 +37,8 @@ def removal(file: SourceFile, statement: Statement) -> Edit:
         # take the comment lines that introduce the statement
         while start > 0:
             previous = text.rfind("\n", 0, start - 1) + 1
-            if text[previous : start - 1].lstrip().startswith("--"):
+            line = text[previous : start - 1]
+            if line.lstrip().startswith("--") and not _MARKER.match(line):
                 start = previous
             else:
                 break
@@ -49,8 +52,10 @@ def removal(file: SourceFile, statement: Statement) -> Edit:
 def insert_before(file: SourceFile, statement: Statement, text: str) -> Edit:
     """Insert lines before a statement, at the start of its line."""
     line_start = file.text.rfind("\n", 0, statement.span.start) + 1
-    at = line_start if not file.text[line_start : statement.span.start].strip() else (
-        statement.span.start
+    at = (
+        line_start
+        if not file.text[line_start : statement.span.start].strip()
+        else (statement.span.start)
     )
     return Edit(file.path, Span(at, at), text)
 

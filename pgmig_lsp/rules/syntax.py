@@ -43,9 +43,9 @@ class TemplatedSql(Rule):
     """Flags files holding template placeholders (`${VAR}`, `{{ … }}`).
 
     ## What it does
-    Reports once per file that it holds template placeholders (goose `ENVSUB`, Go templates), instead
-    of a cryptic syntax error. The placeholders are replaced by names of the same length so that the
-    rest of the file is still checked.
+    Reports once per file that it holds template placeholders (goose `ENVSUB`, Go templates),
+    instead of a cryptic syntax error. The placeholders are replaced by names of the same length
+    so that the rest of the file is still checked.
 
     ## Why is this bad?
     It is not bad in itself, but PostgreSQL only accepts the file after the tool has substituted the

@@ -53,9 +53,7 @@ def test_rule_case(rule: str, case: dict[str, Any], tmp_path: Path) -> None:
     )
     got = outcome.lines(rule)
     expected = sorted(case.get("expect", []))
-    assert got == expected, "\n".join(
-        f"{f.rule} {f.span} {f.message}" for f in outcome.findings
-    )
+    assert got == expected, "\n".join(f"{f.rule} {f.span} {f.message}" for f in outcome.findings)
     if "fixed" in case:
         fixed = outcome.fixed(rule)
         assert fixed.get(tmp_path / main) == case["fixed"]

@@ -1,0 +1,62 @@
+"""Parsing: exact code-point spans (also after non-ASCII text), syntax errors as data."""
+
+from __future__ import annotations
+
+import pytest
+
+from pgmig_lsp.sql.parse import parse_sql
+
+
+def _texts(sql: str, base: int = 0) -> list[str]:
+    parsed = parse_sql(sql, base)
+    prefix = " " * base
+    full = prefix + sql
+    return [full[s.span.start : s.span.end] for s in parsed.statements]
+
+
+def test_statements_exclude_leading_comments_and_semicolons() -> None:
+    sql = "-- first\nCREATE TABLE a (id int);\n\n/* block */ -- and line\nDROP TABLE b;"
+    assert _texts(sql) == ["CREATE TABLE a (id int)", "DROP TABLE b"]
+
+
+@pytest.mark.parametrize("comment", ["-- ünïcödé 日本語", "/* émoji 🎉 */", "-- ascii only"])
+def test_spans_are_code_points_after_non_ascii_comments(comment: str) -> None:
+    sql = f"{comment}\nALTER TABLE t ADD COLUMN é text;\n{comment}\nCREATE INDEX i ON t (é);"
+    parsed = parse_sql(sql, 7)
+    full = " " * 7 + sql
+    assert [full[s.span.start : s.span.end] for s in parsed.statements] == [
+        "ALTER TABLE t ADD COLUMN é text",
+        "CREATE INDEX i ON t (é)",
+    ]
+    # nested node locations convert too: the relation name of the index
+    index = parsed.statements[1]
+    at = index.at(index.body["relation"]["location"])
+    assert full[at : at + 1] == "t"
+
+
+def test_syntax_error_points_at_the_offending_token_and_the_rest_is_parsed() -> None:
+    sql = "CREATE TABLE a (id int);\nCREATE TABLEX b (id int);\nDROP TABLE c;"
+    parsed = parse_sql(sql)
+    assert [s.kind for s in parsed.statements] == ["CreateStmt", "DropStmt"]
+    (error,) = parsed.errors
+    assert sql[error.span.start : error.span.end] == "TABLEX"
+    assert "TABLEX" in error.message
+
+
+def test_error_at_end_of_input_points_at_the_last_token() -> None:
+    sql = "SELECT 1;\nCREATE TABLE t (a int,"
+    parsed = parse_sql(sql)
+    (error,) = parsed.errors
+    assert sql[error.span.start : error.span.end] == ","
+    assert len(parsed.statements) == 1
+
+
+def test_unterminated_string_keeps_earlier_statements() -> None:
+    parsed = parse_sql("CREATE TABLE a (id int);\nSELECT 'abc")
+    assert [s.kind for s in parsed.statements] == ["CreateStmt"]
+    assert parsed.errors
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "-- only a comment\n", "\x00\x01", "$$", "/*", "'"])
+def test_odd_input_never_raises(text: str) -> None:
+    parse_sql(text)
