@@ -119,10 +119,12 @@ def _check(args: argparse.Namespace) -> int:
     loaded = _load_config(args.config, start)
     settings = loaded.settings
     _apply_overrides(settings, args)
-    from pgmig_lsp.analysis import unknown_rule_names
+    if settings.select or settings.extend_select or settings.ignore or settings.severity:
+        # only then: the rule registry imports every rule (and pglast), which a warm run avoids
+        from pgmig_lsp.analysis import unknown_rule_names
 
-    for name in unknown_rule_names(settings):
-        _err(f"warning: unknown rule or group `{name}` in the settings")
+        for name in unknown_rule_names(settings):
+            _err(f"warning: unknown rule or group `{name}` in the settings")
     paths = list(args.paths) or configured_dirs(settings, Path.cwd())
     if not paths:
         _err("no migrations found: pass a path, or set `migration_dirs` in pgmig.toml")
