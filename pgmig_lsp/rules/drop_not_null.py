@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from pgmig_lsp.findings import Severity
 from pgmig_lsp.rules.base import Group, Rule, SectionContext
-from pgmig_lsp.rules.drops import (
-    alter_table_commands,
-    is_table_alter,
-    new_columns,
-    shown,
-    subcommand_span,
-)
+from pgmig_lsp.rules.drops import existing_column_commands, shown, subcommand_span
 from pgmig_lsp.sql.parse import Statement
 
 
@@ -52,28 +46,11 @@ class DropNotNull(Rule):
     summary = "DROP NOT NULL breaks code that assumes the column always has a value"
 
     def check_statement(self, statement: Statement, section: SectionContext) -> None:
-        body = statement.body
-        if statement.in_function or not is_table_alter(body):
+        found = existing_column_commands(self.context, section, statement, "AT_DropNotNull")
+        if found is None:
             return
-        drops = [
-            (index, cmd)
-            for index, cmd in alter_table_commands(body)
-            if cmd.get("subtype") == "AT_DropNotNull"
-        ]
-        if not drops:
-            return
-        context = self.context
-        relation = body.get("relation")
-        if not context.existed_before(relation):
-            return
-        table = context.table_key(relation)
-        if table is None:
-            return
-        added = new_columns(context, section, statement, table)
-        for index, cmd in drops:
-            column = cmd.get("name", "")
-            if not column or column in added:
-                continue
+        table, drops = found
+        for index, column in drops:
             self.report(
                 section,
                 subcommand_span(statement, section, index),

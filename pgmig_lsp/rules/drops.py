@@ -124,6 +124,36 @@ def new_columns(
     return added
 
 
+def existing_column_commands(
+    context: MigrationContext, section: SectionContext, statement: Statement, subtype: str
+) -> tuple[Key, list[tuple[int, str]]] | None:
+    """The ``ALTER TABLE`` sub-commands of ``subtype`` that touch columns that existed before
+    this migration, as (sub-command index, column name), with the table's key.
+
+    None when the statement is not an ``ALTER TABLE`` of a table that existed before, or has no
+    such sub-command. Columns added earlier in this migration (following renames) are left out.
+    """
+    body = statement.body
+    if statement.in_function or not is_table_alter(body):
+        return None
+    commands = [
+        (index, cmd.get("name", ""))
+        for index, cmd in alter_table_commands(body)
+        if cmd.get("subtype") == subtype
+    ]
+    if not commands:
+        return None
+    relation = body.get("relation")
+    if not context.existed_before(relation):
+        return None
+    table = context.table_key(relation)
+    if table is None:
+        return None
+    added = new_columns(context, section, statement, table)
+    kept = [(index, column) for index, column in commands if column and column not in added]
+    return (table, kept) if kept else None
+
+
 def created_earlier(section: SectionContext, statement: Statement, kind: str, name: str) -> bool:
     """Whether a ``CreateSchemaStmt``/``CreatedbStmt`` earlier in the section created ``name``."""
     field = "schemaname" if kind == "CreateSchemaStmt" else "dbname"
@@ -240,28 +270,11 @@ class DropColumn(Rule):
     summary = "DROP COLUMN: running code that uses the column breaks, its data is lost"
 
     def check_statement(self, statement: Statement, section: SectionContext) -> None:
-        body = statement.body
-        if statement.in_function or not is_table_alter(body):
+        found = existing_column_commands(self.context, section, statement, "AT_DropColumn")
+        if found is None:
             return
-        drops = [
-            (index, cmd)
-            for index, cmd in alter_table_commands(body)
-            if cmd.get("subtype") == "AT_DropColumn"
-        ]
-        if not drops:
-            return
-        context = self.context
-        relation = body.get("relation")
-        if not context.existed_before(relation):
-            return
-        table = context.table_key(relation)
-        if table is None:
-            return
-        added = new_columns(context, section, statement, table)
-        for index, cmd in drops:
-            column = cmd.get("name", "")
-            if not column or column in added:
-                continue
+        table, drops = found
+        for index, column in drops:
             self.report(
                 section,
                 subcommand_span(statement, section, index),
