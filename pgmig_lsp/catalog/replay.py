@@ -29,6 +29,7 @@ from pgmig_lsp.sql.nodes import (
     QualifiedName,
     TypeRef,
     def_options,
+    drop_object_names,
     relation_name,
     strings,
     type_ref,
@@ -316,19 +317,7 @@ class Replay:
 
     def _drop(self, body: Node, origin: Origin) -> None:
         kind = body.get("removeType", "")
-        for obj in body.get("objects", []) or []:
-            if "List" in obj:
-                parts = strings(obj["List"].get("items"))
-            elif "String" in obj:
-                parts = (obj["String"].get("sval", ""),)
-            elif "TypeName" in obj:
-                parts = strings(obj["TypeName"].get("names"))
-            elif "ObjectWithArgs" in obj:
-                parts = strings(obj["ObjectWithArgs"].get("objname"))
-            else:
-                continue
-            if not parts:
-                continue
+        for parts in drop_object_names(body):
             self._drop_one(kind, parts, body.get("behavior") == "DROP_CASCADE")
 
     def _drop_one(self, kind: str, parts: tuple[str, ...], cascade: bool) -> None:

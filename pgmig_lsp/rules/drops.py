@@ -12,7 +12,7 @@ from pgmig_lsp.catalog.model import Key
 from pgmig_lsp.findings import Severity
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
 from pgmig_lsp.source import Span
-from pgmig_lsp.sql.nodes import Node, QualifiedName, strings
+from pgmig_lsp.sql.nodes import Node, QualifiedName, drop_object_names
 from pgmig_lsp.sql.parse import Statement
 from pgmig_lsp.sql.spans import subcommand_spans
 
@@ -26,27 +26,6 @@ def shown(key: Key | tuple[str, ...] | None) -> str:
     if len(key) >= 2 and key[0] == "public":
         return ".".join(key[1:])
     return ".".join(key)
-
-
-def drop_object_names(body: Node) -> list[tuple[str, ...]]:
-    """The names a ``DropStmt`` drops, as identifier parts (``("audit", "user_actions")``)."""
-    out: list[tuple[str, ...]] = []
-    for obj in body.get("objects", []) or []:
-        if not isinstance(obj, dict):
-            continue
-        if "List" in obj:
-            parts = strings(obj["List"].get("items"))
-        elif "String" in obj:
-            parts = (obj["String"].get("sval", ""),)
-        elif "TypeName" in obj:
-            parts = strings(obj["TypeName"].get("names"))
-        elif "ObjectWithArgs" in obj:
-            parts = strings(obj["ObjectWithArgs"].get("objname"))
-        else:
-            continue
-        if parts:
-            out.append(parts)
-    return out
 
 
 def alter_table_commands(body: Node) -> Iterator[tuple[int, Node]]:

@@ -11,7 +11,6 @@ from pgmig_lsp.migrations.model import SectionKind
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
 from pgmig_lsp.rules.drops import (
     alter_table_commands,
-    drop_object_names,
     is_table_alter,
     new_columns,
     shown,
@@ -19,7 +18,7 @@ from pgmig_lsp.rules.drops import (
 )
 from pgmig_lsp.rules.rollback import TypeText, marked_irreversible, type_text_parts
 from pgmig_lsp.source import Span
-from pgmig_lsp.sql.nodes import Node, QualifiedName, type_ref, walk
+from pgmig_lsp.sql.nodes import Node, QualifiedName, drop_object_names, type_ref, walk
 from pgmig_lsp.sql.parse import Statement
 
 _INTEGERS = frozenset({"smallint", "integer", "bigint"})

@@ -15,13 +15,12 @@ from pgmig_lsp.migrations.model import SectionKind
 from pgmig_lsp.rules.base import Group, Rule, SectionContext
 from pgmig_lsp.rules.drops import (
     alter_table_commands,
-    drop_object_names,
     is_table_alter,
     shown,
     subcommand_span,
 )
 from pgmig_lsp.rules.rollback import origin_statement, type_text_parts
-from pgmig_lsp.sql.nodes import Node, QualifiedName, relation_name, strings, walk
+from pgmig_lsp.sql.nodes import Node, QualifiedName, drop_object_names, relation_name, strings, walk
 from pgmig_lsp.sql.parse import Statement
 
 _TABLE_DROPS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE")

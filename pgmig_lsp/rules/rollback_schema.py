@@ -19,7 +19,7 @@ from pgmig_lsp.catalog.replay import type_text
 from pgmig_lsp.findings import Severity
 from pgmig_lsp.migrations.model import SectionKind
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
-from pgmig_lsp.rules.drops import alter_table_commands, drop_object_names, is_table_alter, shown
+from pgmig_lsp.rules.drops import alter_table_commands, is_table_alter, shown
 from pgmig_lsp.rules.rollback import (
     canonical_type,
     marked_irreversible,
@@ -29,7 +29,7 @@ from pgmig_lsp.rules.rollback import (
     type_text_parts,
 )
 from pgmig_lsp.source import Span
-from pgmig_lsp.sql.nodes import QualifiedName, strings, type_ref, walk
+from pgmig_lsp.sql.nodes import QualifiedName, drop_object_names, strings, type_ref, walk
 from pgmig_lsp.sql.parse import Statement
 
 ObjectKey = tuple[str, ...]

@@ -159,3 +159,24 @@ def def_options(options: list[Node] | None) -> dict[str, Node | None]:
         if elem is not None:
             out[elem.get("defname", "")] = elem.get("arg")
     return out
+
+
+def drop_object_names(body: Node) -> list[tuple[str, ...]]:
+    """The names a ``DropStmt`` drops, as identifier parts (``("audit", "user_actions")``)."""
+    out: list[tuple[str, ...]] = []
+    for obj in body.get("objects", []) or []:
+        if not isinstance(obj, dict):
+            continue
+        if "List" in obj:
+            parts = strings(obj["List"].get("items"))
+        elif "String" in obj:
+            parts = (obj["String"].get("sval", ""),)
+        elif "TypeName" in obj:
+            parts = strings(obj["TypeName"].get("names"))
+        elif "ObjectWithArgs" in obj:
+            parts = strings(obj["ObjectWithArgs"].get("objname"))
+        else:
+            continue
+        if parts:
+            out.append(parts)
+    return out
