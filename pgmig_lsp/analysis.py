@@ -16,7 +16,7 @@ from pgmig_lsp.migrations.transactions import mark_transactions
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
 from pgmig_lsp.rules.registry import RULES
 from pgmig_lsp.sql import templates
-from pgmig_lsp.sql.parse import ParsedSQL, Statement, parse_sql
+from pgmig_lsp.sql.parse import ParsedSQL, parse_sql
 from pgmig_lsp.suppression import FileSuppressions, apply_suppressions, read_suppressions
 
 _SECTION_ORDER = {SectionKind.UP: 0, SectionKind.DOWN: 1, SectionKind.VERIFY: 2}
@@ -152,6 +152,8 @@ def analyze(
             )
 
     replay = Replay(catalog, str(migration.path))
+    # the rules see what the replay creates, as it creates it
+    context.created_tables = replay.created_tables
     templated_files: set[Path] = set()
     after_up: Catalog | None = None
     for section in sorted(migration.sections, key=lambda s: _SECTION_ORDER[s.kind]):
@@ -220,7 +222,7 @@ def _check_section(
         for rule in (*every, *by_kind.get(statement.kind, ())):
             _guarded(context, rule, "check_statement", statement, section_context)
         try:
-            _replay(replay, context, statement, section)
+            replay.apply(statement, Origin(section.file.path, statement.span, replay.migration))
         except Exception as exc:  # a bug must not stop the check of the file
             context.internal_errors.append(
                 f"{section.file.path}: replay failed at offset {statement.span.start}: {exc!r}"
@@ -238,20 +240,6 @@ def _guarded(context: MigrationContext, rule: Rule, hook: str, *args: object) ->
             f"{context.migration.path}: internal error in rule {rule.id} ({hook}): {exc!r}; "
             "please report it"
         )
-
-
-def _replay(
-    replay: Replay, context: MigrationContext, statement: Statement, section: Section
-) -> None:
-    before = set(context.catalog.tables)
-    replay.apply(statement, Origin(section.file.path, statement.span, replay.migration))
-    if statement.kind in ("CreateStmt", "CreateTableAsStmt", "ViewStmt"):
-        context.created_tables.update(set(context.catalog.tables) - before)
-    elif statement.kind == "RenameStmt":
-        # a renamed table is new only if the table it was is new
-        gone = before - set(context.catalog.tables)
-        if gone & context.created_tables:
-            context.created_tables.update(set(context.catalog.tables) - before)
 
 
 def _report_templates(

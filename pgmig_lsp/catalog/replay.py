@@ -114,6 +114,8 @@ class Replay:
     def __init__(self, catalog: Catalog, migration: str) -> None:
         self.catalog = catalog
         self.migration = migration
+        #: relations this replay created (that did not exist before), following renames
+        self.created_tables: set[Key] = set()
         self._handlers: dict[str, Callable[[Node, Origin], None]] = {
             "CreateStmt": self._create_table,
             "AlterTableStmt": self._alter_table,
@@ -216,14 +218,20 @@ class Replay:
                 if column is not None:
                     column.not_null = True
 
+    def _add_relation(self, key: Key, table: Table) -> Table:
+        """Store a table or view this replay created; it is new unless the name was taken."""
+        if key not in self.catalog.tables:
+            self.created_tables.add(key)
+        self.catalog.tables[key] = self.catalog.adopt(table)
+        return table
+
     # -- statements ----------------------------------------------------------------------
 
     def _create_table(self, body: Node, origin: Origin) -> None:
         key = self._table_key(body.get("relation"))
         if key is None or (key in self.catalog.tables and body.get("if_not_exists")):
             return
-        table = self.catalog.adopt(Table(schema=key[0], name=key[1], origin=origin))
-        self.catalog.tables[key] = table
+        table = self._add_relation(key, Table(schema=key[0], name=key[1], origin=origin))
         pending: list[Constraint] = []
         for element in body.get("tableElts", []) or []:
             if "ColumnDef" in element:
@@ -452,7 +460,7 @@ class Replay:
     def _create_view(self, body: Node, origin: Origin) -> None:
         key = self._table_key(body.get("view"))
         if key is not None:
-            self.catalog.tables[key] = Table(schema=key[0], name=key[1], kind="view", origin=origin)
+            self._add_relation(key, Table(schema=key[0], name=key[1], kind="view", origin=origin))
 
     def _create_table_as(self, body: Node, origin: Origin) -> None:
         into = body.get("into", {}).get("IntoClause", body.get("into", {}))
@@ -469,7 +477,7 @@ class Replay:
         )
         for column in strings(into.get("colNames")):
             table.columns[column] = Column(column, "unknown", origin=origin)
-        self.catalog.tables[key] = table
+        self._add_relation(key, table)
 
     def _refresh(self, body: Node, origin: Origin) -> None:
         key = self._table_key(body.get("relation"))
@@ -502,6 +510,8 @@ class Replay:
             del catalog.tables[key]
             table.name = new
             catalog.tables[table.key] = table
+            if key in self.created_tables:
+                self.created_tables.add(table.key)
             for index_key, index in list(catalog.indexes.items()):
                 if index.table == key:
                     moved = catalog.writable_index(index_key)

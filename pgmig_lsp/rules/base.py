@@ -41,7 +41,7 @@ class MigrationContext:
     builtins: Builtins
     #: keys of relations (tables, views) created by this migration so far
     created_tables: set[Key] = attrs.Factory(set)
-    #: per section: its statements, in order (filled as the engine goes)
+    #: per section (by ``id``): its statements, in order (filled as the engine goes)
     statements: dict[int, list[Statement]] = attrs.Factory(dict)
     findings: list[Finding] = attrs.Factory(list)
     #: the up section's statements, also available while checking the down section
