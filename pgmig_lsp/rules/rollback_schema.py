@@ -1,16 +1,16 @@
 """incomplete-down: replaying up then down does not give back the schema from before up.
 
-The engine replays the up section, then the down section, into the same catalog. The rule
-fingerprints the objects the catalog knows before the migration changes them, again when the
-down section ends, and names the differences. Types, functions, sequences, schemas and
-extensions are fingerprinted when the up section begins; tables and indexes (the bulk of a large
-history) only once a statement names them, just before it is replayed — replay changes nothing
-that its statement does not name. Only what the catalog knows is compared: objects from earlier
-migrations that the catalog does not hold are never reported, except columns the up section adds
-to such tables, which are followed by name.
+The engine replays the up section, then the down section, into the same catalog. The rule keeps
+a copy-on-write fork of the catalog from before the up section; when the down section ends it
+fingerprints only the objects that are not the very same Python object on both sides (the
+others were never touched) and names the differences. Only what the catalog knows is compared:
+objects from earlier migrations that the catalog does not hold are never reported, except
+columns the up section adds to such tables, which are followed by name.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import attrs
 
@@ -80,9 +80,8 @@ class Fingerprints:
             self._types[text] = known
         return known
 
-    def small(self, out: dict[ObjectKey, Entry]) -> None:
+    def small(self, catalog: Catalog, out: dict[ObjectKey, Entry]) -> None:
         """Schemas, extensions, types, functions and sequences: every one the catalog knows."""
-        catalog = self.context.catalog
         for schema in catalog.schemas:
             out[("schema", schema)] = Entry(f"schema `{schema}`", None, (), None)
         for extension in catalog.extensions:
@@ -173,9 +172,9 @@ class Fingerprints:
                 uncertain,
             )
 
-    def index(self, key: Key, index: Index, out: dict[ObjectKey, Entry]) -> None:
+    def index(self, catalog: Catalog, key: Key, index: Index, out: dict[ObjectKey, Entry]) -> None:
         parent: ObjectKey | None = None
-        if index.table in self.context.catalog.tables:
+        if index.table in catalog.tables:
             parent = ("table", *index.table)
         out[("index", *key)] = Entry(
             f"index `{shown(key)}`",
@@ -191,114 +190,63 @@ class Fingerprints:
             index,
         )
 
-    def relations(self, names: set[str], schemas: set[str], out: dict[ObjectKey, Entry]) -> None:
-        """Tables and indexes named ``names`` (in any schema), or in ``schemas``, and the
-        indexes of those tables."""
-        catalog = self.context.catalog
-        for key, table in catalog.tables.items():
-            if key[1] in names or key[0] in schemas:
-                self.table(table, out)
-        for key, index in catalog.indexes.items():
-            if key[1] in names or index.table[1] in names or key[0] in schemas:
-                self.index(key, index, out)
 
+def _changed_keys(before: dict[Any, Any], after: dict[Any, Any]) -> set[Any]:
+    """Keys whose object is not the very same one on both sides.
 
-class BeforeSnapshot:
-    """The state of tables and indexes before the migration, taken lazily: each one just before
-    the first statement that names it (or drops its schema), found through maps of the catalog
-    as the migration began (objects created since were absent before)."""
-
-    def __init__(self, prints: Fingerprints) -> None:
-        self.prints = prints
-        catalog = prints.context.catalog
-        self.entries: dict[ObjectKey, Entry] = {}
-        prints.small(self.entries)
-        self._tables: dict[str, list[Key]] = {}
-        self._indexes: dict[str, list[Key]] = {}
-        self._schemas: dict[str, list[Key]] = {}
-        for key in catalog.tables:
-            self._tables.setdefault(key[1], []).append(key)
-            self._schemas.setdefault(key[0], []).append(key)
-        for key, index in catalog.indexes.items():
-            self._indexes.setdefault(key[1], []).append(key)
-            self._indexes.setdefault(index.table[1], []).append(key)
-            self._schemas.setdefault(key[0], []).append(key)
-        #: names and schemas already taken
-        self.names: set[str] = set()
-        self.schemas: set[str] = set()
-
-    def take(self, names: set[str], schemas: set[str]) -> None:
-        names = names - self.names
-        schemas = schemas - self.schemas
-        if not names and not schemas:
-            return
-        keys: set[tuple[str, Key]] = set()
-        for name in names:
-            keys.update(("table", key) for key in self._tables.get(name, ()))
-            keys.update(("index", key) for key in self._indexes.get(name, ()))
-        for schema in schemas:
-            for key in self._schemas.get(schema, ()):
-                keys.add(("table", key))
-                keys.add(("index", key))
-        catalog = self.prints.context.catalog
-        for space, key in keys:
-            if space == "table":
-                table = catalog.tables.get(key)
-                if table is not None and not self._taken(key, (key[1],)):
-                    self.prints.table(table, self.entries)
-            else:
-                index = catalog.indexes.get(key)
-                if index is not None and not self._taken(key, (key[1], index.table[1])):
-                    self.prints.index(key, index, self.entries)
-        self.names |= names
-        self.schemas |= schemas
-
-    def _taken(self, key: Key, names: tuple[str, ...]) -> bool:
-        """Already taken, before this statement, through one of its names or its schema."""
-        return key[0] in self.schemas or any(name in self.names for name in names)
-
-
-def fingerprint(context: MigrationContext) -> dict[ObjectKey, Entry]:
-    """Every object the catalog knows, keyed by kind and name."""
-    prints = Fingerprints(context)
-    out: dict[ObjectKey, Entry] = {}
-    prints.small(out)
-    for table in context.catalog.tables.values():
-        prints.table(table, out)
-    for key, index in context.catalog.indexes.items():
-        prints.index(key, index, out)
-    return out
-
-
-def mentioned(statement: Statement) -> tuple[set[str], set[str]]:
-    """Relation and index names a statement names (any schema), and schemas it drops.
-
-    Replay only changes a table or an index through a statement that names it (or drops its
-    schema), so a table never named keeps its state: it need not be compared.
+    Catalog forks share every object until one side changes it (copy on write), so an object
+    that is the same Python object before and after was not touched: it need not be compared.
     """
-    names: set[str] = set()
-    schemas: set[str] = set()
-    body = statement.body
-    kind = statement.kind
-    # the relation a statement works on is a top-level field (``relation``, ``table``, ``view``,
-    # ``into.rel``); names inside expressions or foreign keys are only read
-    for value in body.values():
-        if isinstance(value, dict):
-            relname = value.get("relname")
-            if relname is None:
-                relname = (value.get("rel") or {}).get("relname")
-            if isinstance(relname, str):
-                names.add(relname)
-    if kind == "DropStmt":
-        for parts in drop_object_names(body):
-            names.update(parts)
-            if body.get("removeType") == "OBJECT_SCHEMA":
-                schemas.add(parts[-1])
-    elif kind == "RenameStmt" and body.get("newname"):
-        names.add(body["newname"])
-    elif kind == "IndexStmt" and body.get("idxname"):
-        names.add(body["idxname"])
-    return names, schemas
+    changed = set(before.keys() ^ after.keys())
+    changed.update(key for key in before.keys() & after.keys() if before[key] is not after[key])
+    return changed
+
+
+def _small_changed(before: Catalog, after: Catalog) -> bool:
+    """Whether schemas, extensions, types, functions or sequences differ at all."""
+    if before.schemas != after.schemas or before.extensions != after.extensions:
+        return True
+    if _changed_keys(before.types, after.types) or _changed_keys(before.sequences, after.sequences):
+        return True
+    if before.functions.keys() != after.functions.keys():
+        return True
+    return any(
+        len(overloads) != len(after.functions[key])
+        or any(a is not b for a, b in zip(overloads, after.functions[key], strict=True))
+        for key, overloads in before.functions.items()
+    )
+
+
+def changed_entries(
+    prints: Fingerprints, before: Catalog, after: Catalog
+) -> tuple[dict[ObjectKey, Entry], dict[ObjectKey, Entry]]:
+    """Entries of the objects that may differ between two catalogs, one a fork of the other.
+
+    Tables and indexes are compared when their objects differ; a table also when one of its
+    indexes does (an index entry is compared under its table).
+    """
+    old: dict[ObjectKey, Entry] = {}
+    new: dict[ObjectKey, Entry] = {}
+    if _small_changed(before, after):
+        prints.small(before, old)
+        prints.small(after, new)
+    indexes = _changed_keys(before.indexes, after.indexes)
+    tables = _changed_keys(before.tables, after.tables)
+    for key in indexes:
+        for catalog in (before, after):
+            index = catalog.indexes.get(key)
+            if index is not None:
+                tables.add(index.table)
+    for catalog, out in ((before, old), (after, new)):
+        # in the catalog's own order, so that messages list objects as the schema holds them
+        for key, table in catalog.tables.items():
+            if key in tables:
+                prints.table(table, out)
+        if tables:
+            for index_key, index in catalog.indexes.items():
+                if index.table in tables:
+                    prints.index(catalog, index_key, index, out)
+    return old, new
 
 
 def _same(before: str, after: str) -> bool:
@@ -398,7 +346,8 @@ class IncompleteDown(Rule):
 
     def __init__(self, context: MigrationContext, severity: Severity) -> None:
         super().__init__(context, severity)
-        self._before: BeforeSnapshot | None = None
+        #: the catalog before the up section (a copy-on-write fork: cheap)
+        self._before: Catalog | None = None
         self._prints = Fingerprints(context)
         self._effects = _DownEffects()
         #: columns the up section added to tables the catalog does not know, with their type
@@ -412,13 +361,11 @@ class IncompleteDown(Rule):
         migration = self.context.migration
         if migration.section(SectionKind.DOWN) is None or marked_irreversible(migration):
             return
-        self._before = BeforeSnapshot(self._prints)
+        self._before = self.context.catalog.fork()
 
     def check_statement(self, statement: Statement, section: SectionContext) -> None:
         if self._before is None or statement.in_function:
             return
-        # tables and indexes this statement may change: their state before the migration
-        self._before.take(*mentioned(statement))
         if section.kind is SectionKind.UP:
             self._follow_up(statement)
         elif section.kind is SectionKind.DOWN:
@@ -516,10 +463,8 @@ class IncompleteDown(Rule):
         before, self._before = self._before, None
         if self._effects.opaque or section_unparsed(self.context, section.section):
             return
-        after: dict[ObjectKey, Entry] = {}
-        self._prints.small(after)
-        self._prints.relations(before.names, before.schemas, after)
-        left, missing, changed = self._compare(before.entries, after)
+        old, new = changed_entries(self._prints, before, self.context.catalog)
+        left, missing, changed = self._compare(old, new)
         parts = []
         if left:
             parts.append("left behind: " + _listing(left))
