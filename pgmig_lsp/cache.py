@@ -8,6 +8,7 @@ per settings fingerprint holds every entry, so a warm run reads one file.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -59,13 +60,19 @@ def finding_to_data(finding: Finding) -> dict[str, Any]:
     return data
 
 
+@functools.lru_cache(maxsize=65536)
+def _path(text: str) -> Path:
+    """One Path per path text: a warm run rebuilds thousands of findings on few files."""
+    return Path(text)
+
+
 def finding_from_data(data: dict[str, Any]) -> Finding:
     fix = None
     if "f" in data:
         raw = data["f"]
         fix = Fix(
             raw["title"],
-            tuple(Edit(Path(path), _span(span), text) for path, span, text in raw["edits"]),
+            tuple(Edit(_path(path), _span(span), text) for path, span, text in raw["edits"]),
             raw["safe"],
         )
     span = _span(data["a"])
@@ -74,7 +81,7 @@ def finding_from_data(data: dict[str, Any]) -> Finding:
         rule=data["r"],
         severity=Severity(data["s"]),
         message=data["m"],
-        path=Path(data["p"]),
+        path=_path(data["p"]),
         span=span,
         statement=_span(data.get("t")),
         section=data.get("x"),

@@ -171,7 +171,9 @@ def _render(result: CheckResult, output_format: str) -> str:
     if output_format == "json":
         from pgmig_lsp.report import json_format
 
-        return json_format.render(result)
+        # indented for a person at a terminal; compact for programs (the indenting encoder is
+        # the slow pure-Python one)
+        return json_format.render(result, indent=2 if sys.stdout.isatty() else None)
     if output_format == "sarif":
         from pgmig_lsp.report import sarif
 

@@ -44,17 +44,26 @@ def locate(result: CheckResult, finding: Finding) -> Location:
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
     """``path`` relative to the current directory when below it, else absolute."""
-    return _display_path(path, cwd or Path.cwd())
+    # keyed on the directory's text: building a Path for the current directory on every call
+    # cost more than the rest of a large report
+    return _display_path(path, str(cwd) if cwd is not None else os.getcwd())
+
+
+@functools.lru_cache(maxsize=65536)
+def _display_path(path: Path, directory: str) -> str:
+    cwd = _resolved(directory)
+    absolute = path if path.is_absolute() else (Path(directory) / path)
+    # resolve the folder (few of them), not each file: a file keeps the name it was given
+    absolute = _resolved(str(absolute.parent)) / absolute.name
+    try:
+        return absolute.relative_to(cwd).as_posix()
+    except ValueError:
+        return str(absolute)
 
 
 @functools.lru_cache(maxsize=4096)
-def _display_path(path: Path, cwd: Path) -> str:
-    cwd = cwd.resolve()
-    absolute = path if path.is_absolute() else (cwd / path)
-    try:
-        return absolute.resolve().relative_to(cwd).as_posix()
-    except ValueError:
-        return str(absolute.resolve())
+def _resolved(directory: str) -> Path:
+    return Path(directory).resolve()
 
 
 def sorted_findings(result: CheckResult, cwd: Path | None = None) -> list[Finding]:
