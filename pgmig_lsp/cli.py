@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from pgmig_lsp.report import CheckResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+#: how many times ``--fix`` applies fixes and checks again at most
+_FIX_ROUNDS = 10
 
 
 def _comma_list(value: str) -> list[str]:
@@ -151,20 +153,28 @@ def _fix(
     *,
     unsafe: bool,
 ) -> CheckResult:
-    """Apply the chosen fixes to the files, then check again."""
+    """Apply the chosen fixes and check again, until no fix applies (fixes that wait for another,
+    like two migrations wanting the same next version, go in a later round)."""
     from pgmig_lsp.fixes import chosen_fixes, fixed_texts
     from pgmig_lsp.workspace import check_paths
 
-    fixes = chosen_fixes(result.findings, unsafe)
-    if not fixes:
-        return result
-    current = {path: file.text for path, file in result.files.items()}
-    changed = fixed_texts(fixes, current)
-    for path, text in changed.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    _err(f"applied {len(fixes)} fix(es) to {len(changed)} file(s)")
-    return check_paths(paths, settings, cache_root=cache_root)
+    touched: set[Path] = set()
+    for _ in range(_FIX_ROUNDS):
+        fixes = chosen_fixes(result.findings, unsafe)
+        if not fixes:
+            break
+        current = {path: file.text for path, file in result.files.items()}
+        changed = fixed_texts(fixes, current)
+        if not changed:
+            break
+        for path, text in changed.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        touched.update(changed)
+        result = check_paths(paths, settings, cache_root=cache_root)
+    if touched:
+        _err(f"fixed {len(touched)} file(s)")
+    return result
 
 
 def _render(result: CheckResult, output_format: str) -> str:

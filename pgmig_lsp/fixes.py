@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pgmig_lsp.findings import Edit, Finding, Fix
+from pgmig_lsp.migrations.standalone import migration_version
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
@@ -32,12 +33,18 @@ def chosen_fixes(findings: Iterable[Finding], unsafe: bool) -> list[Fix]:
 def fixed_texts(fixes: Iterable[Fix], read: dict[Path, str]) -> dict[Path, str]:
     """The new text of every file the fixes touch or create; ``read`` holds current texts.
 
-    Fixes are applied in order; a fix whose edits overlap an earlier one is skipped whole.
+    Fixes are applied in order; a fix whose edits overlap an earlier one is skipped whole, and so
+    is a fix that would create a migration with the version of one another fix creates (each
+    computed "the next version" on its own): the next run picks a free one.
     """
     taken: dict[Path, list[tuple[int, int]]] = {}
     edits_by_path: dict[Path, list[Edit]] = {}
     created: dict[Path, str] = {}
+    created_versions: set[tuple[Path, str]] = set()
     for fix in fixes:
+        versions = _created_versions(fix)
+        if versions & created_versions:
+            continue
         spans = [(e.path, e.span) for e in fix.edits if e.span is not None]
         if any(
             (s.start < end and start < s.end) or (s.start == s.end == start)
@@ -47,6 +54,7 @@ def fixed_texts(fixes: Iterable[Fix], read: dict[Path, str]) -> dict[Path, str]:
             continue
         if any(e.span is None and (e.path in created or e.path in read) for e in fix.edits):
             continue
+        created_versions |= versions
         for edit in fix.edits:
             if edit.span is None:
                 created[edit.path] = edit.text
@@ -56,3 +64,17 @@ def fixed_texts(fixes: Iterable[Fix], read: dict[Path, str]) -> dict[Path, str]:
     result = {path: apply_edits(read[path], edits) for path, edits in edits_by_path.items()}
     result.update(created)
     return result
+
+
+def _created_versions(fix: Fix) -> set[tuple[Path, str]]:
+    """(directory, version) of the migrations a fix creates (a file, or a folder of files)."""
+    versions = set()
+    for edit in fix.edits:
+        if edit.span is not None:
+            continue
+        for part in (edit.path, edit.path.parent):
+            version = migration_version(part.name)
+            if version is not None:
+                versions.add((part.parent, version))
+                break
+    return versions

@@ -192,3 +192,30 @@ def test_new_creates_a_dbmate_migration(tmp_path: Path) -> None:
     assert created.read_text().startswith("-- migrate:up")
     check = pgmig("check", "--no-cache", "--select", "invalid-migration", str(created), cwd=shop)
     assert check.returncode == 0, check.stdout
+
+
+def test_fix_moves_each_concurrent_index_into_a_migration_of_its_own(tmp_path: Path) -> None:
+    """Two fixes each want "the next version": they must not create two files with one version."""
+    directory = tmp_path / "db" / "migrations"
+    directory.mkdir(parents=True)
+    path = directory / "20240101000000_indexes.sql"
+    path.write_text(
+        "-- migrate:up\n"
+        "ALTER TABLE orders ADD COLUMN note text;\n"
+        "CREATE INDEX CONCURRENTLY idx_orders_a ON orders (a);\n"
+        "CREATE INDEX CONCURRENTLY idx_orders_b ON orders (b);\n"
+        "-- migrate:down\n"
+        "ALTER TABLE orders DROP COLUMN IF EXISTS note;\n"
+    )
+    result = pgmig(
+        "check", "--fix", "--no-cache", "--select", "concurrently-in-transaction", str(directory), cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    created = sorted(p.name for p in directory.glob("*.sql") if p != path)
+    assert len(created) == 2, created
+    versions = {name.split("_", 1)[0] for name in created}
+    assert len(versions) == 2, created
+    assert "CONCURRENTLY" not in path.read_text()
+    bodies = "".join((directory / name).read_text() for name in created)
+    assert "idx_orders_a" in bodies and "idx_orders_b" in bodies
+    assert all((directory / name).read_text().startswith("-- migrate:up transaction:false") for name in created)

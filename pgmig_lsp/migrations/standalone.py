@@ -66,12 +66,17 @@ def _versions_in(directory: Path, _mtime_ns: int) -> frozenset[str]:
         names = [p.name for p in directory.iterdir()]
     except OSError:
         return frozenset()
-    versions = set()
-    for name in names:
-        match = re.match(r"^[VU]?(\d[\d.\-_]*?\d|\d)(?:_|__)", name)
-        if match:
-            versions.add(match.group(1).replace("_", "."))
-    return frozenset(versions)
+    return frozenset(v for v in map(migration_version, names) if v is not None)
+
+
+_VERSION = re.compile(r"^[VU]?(\d[\d.\-_]*?\d|\d)(?:_|__)")
+
+
+def migration_version(name: str) -> str | None:
+    """The version a migration file or folder name starts with (``20240101000000_x.sql``,
+    ``V2_1__x.sql``, ``2024-01-01-000000_x``), None for other names."""
+    match = _VERSION.match(name)
+    return match.group(1).replace("_", ".") if match else None
 
 
 def standalone_migration(
