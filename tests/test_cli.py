@@ -208,7 +208,13 @@ def test_fix_moves_each_concurrent_index_into_a_migration_of_its_own(tmp_path: P
         "ALTER TABLE orders DROP COLUMN IF EXISTS note;\n"
     )
     result = pgmig(
-        "check", "--fix", "--no-cache", "--select", "concurrently-in-transaction", str(directory), cwd=tmp_path
+        "check",
+        "--fix",
+        "--no-cache",
+        "--select",
+        "concurrently-in-transaction",
+        str(directory),
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     created = sorted(p.name for p in directory.glob("*.sql") if p != path)
@@ -218,4 +224,7 @@ def test_fix_moves_each_concurrent_index_into_a_migration_of_its_own(tmp_path: P
     assert "CONCURRENTLY" not in path.read_text()
     bodies = "".join((directory / name).read_text() for name in created)
     assert "idx_orders_a" in bodies and "idx_orders_b" in bodies
-    assert all((directory / name).read_text().startswith("-- migrate:up transaction:false") for name in created)
+    assert all(
+        (directory / name).read_text().startswith("-- migrate:up transaction:false")
+        for name in created
+    )
