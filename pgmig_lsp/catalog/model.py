@@ -163,6 +163,15 @@ class Catalog:
     #: objects this catalog may change in place; others are shared with a fork (copy on write)
     #: (by id, holding the objects so that an id is never reused while it is listed)
     _owned: dict[int, object] = attrs.field(factory=dict, eq=False, repr=False, alias="_owned")
+    #: index keys per table key, in creation order (derived from ``indexes``; kept by
+    #: `put_index` / `drop_index` / `move_indexes`, so finding a table's indexes is not a scan)
+    _index_keys: dict[Key, tuple[Key, ...]] = attrs.field(
+        factory=dict, eq=False, repr=False, alias="_index_keys"
+    )
+
+    def __attrs_post_init__(self) -> None:
+        for key, index in self.indexes.items():
+            self._index_keys[index.table] = (*self._index_keys.get(index.table, ()), key)
 
     def fork(self) -> Catalog:
         """A copy that shares every object with this catalog until one of the two changes it.
@@ -173,14 +182,16 @@ class Catalog:
         clone = Catalog(
             schemas=set(self.schemas),
             tables=dict(self.tables),
-            indexes=dict(self.indexes),
             types=dict(self.types),
-            functions={key: list(overloads) for key, overloads in self.functions.items()},
+            # overload lists are replaced, never changed in place: they can be shared
+            functions=dict(self.functions),
             sequences=dict(self.sequences),
             extensions=set(self.extensions),
             search_path=self.search_path,
             complete=self.complete,
         )
+        clone.indexes = dict(self.indexes)
+        clone._index_keys = dict(self._index_keys)
         # from now on neither side owns the shared objects: the first change copies them
         self._owned = {}
         return clone
@@ -232,4 +243,32 @@ class Catalog:
         return self.indexes.get(self.resolve(schema, name, self.indexes))  # type: ignore[arg-type]
 
     def indexes_on(self, table: Key) -> list[Index]:
-        return [index for index in self.indexes.values() if index.table == table]
+        """The indexes of a table, in creation order."""
+        return [self.indexes[key] for key in self._index_keys.get(table, ())]
+
+    def index_keys_on(self, table: Key) -> tuple[Key, ...]:
+        return self._index_keys.get(table, ())
+
+    def put_index(self, key: Key, index: Index) -> None:
+        """Add (or replace) an index."""
+        self.drop_index(key)
+        self.indexes[key] = self.adopt(index)
+        self._index_keys[index.table] = (*self._index_keys.get(index.table, ()), key)
+
+    def drop_index(self, key: Key) -> Index | None:
+        index = self.indexes.pop(key, None)
+        if index is not None:
+            remaining = tuple(k for k in self._index_keys.get(index.table, ()) if k != key)
+            if remaining:
+                self._index_keys[index.table] = remaining
+            else:
+                self._index_keys.pop(index.table, None)
+        return index
+
+    def move_indexes(self, old: Key, new: Key) -> None:
+        """A table was renamed: its indexes now belong to ``new``."""
+        for key in self._index_keys.pop(old, ()):
+            index = self.writable_index(key)
+            if index is not None:
+                index.table = new
+                self._index_keys[new] = (*self._index_keys.get(new, ()), key)

@@ -204,13 +204,16 @@ class Replay:
         table.constraints[con.name] = con
         if con.type in ("p", "u", "x"):
             # the backing index, as PostgreSQL creates it
-            self.catalog.indexes[(table.schema, con.name)] = Index(
-                schema=table.schema,
-                name=con.name,
-                table=table.key,
-                columns=con.columns,
-                unique=con.type != "x",
-                origin=con.origin,
+            self.catalog.put_index(
+                (table.schema, con.name),
+                Index(
+                    schema=table.schema,
+                    name=con.name,
+                    table=table.key,
+                    columns=con.columns,
+                    unique=con.type != "x",
+                    origin=con.origin,
+                ),
             )
         if con.type == "p":
             for column_name in con.columns:
@@ -269,9 +272,9 @@ class Replay:
                 for con_name, con in list(table.constraints.items()):
                     if name in con.columns:
                         del table.constraints[con_name]
-                for index_key, index in list(self.catalog.indexes.items()):
-                    if index.table == key and name in index.columns:
-                        del self.catalog.indexes[index_key]
+                for index in self.catalog.indexes_on(key):
+                    if name in index.columns:
+                        self.catalog.drop_index((index.schema, index.name))
             elif subtype == "AT_AlterColumnType" and name in table.columns:
                 table.columns[name].type = type_text(
                     type_ref(definition.get("ColumnDef", {}).get("typeName"))
@@ -288,7 +291,7 @@ class Replay:
                     self._add_constraint(table, self._constraint(con, origin))
             elif subtype == "AT_DropConstraint":
                 table.constraints.pop(name, None)
-                self.catalog.indexes.pop((table.schema, name), None)
+                self.catalog.drop_index((table.schema, name))
             elif subtype == "AT_ValidateConstraint" and name in table.constraints:
                 table.constraints[name].validated = True
             elif subtype == "AT_EnableRowSecurity":
@@ -312,15 +315,18 @@ class Replay:
         key = (table[0], name)
         if key in self.catalog.indexes and body.get("if_not_exists"):
             return
-        self.catalog.indexes[key] = Index(
-            schema=table[0],
-            name=name,
-            table=table,
-            columns=tuple(columns),
-            unique=bool(body.get("unique")),
-            partial=body.get("whereClause") is not None,
-            method=body.get("accessMethod", "btree"),
-            origin=origin,
+        self.catalog.put_index(
+            key,
+            Index(
+                schema=table[0],
+                name=name,
+                table=table,
+                columns=tuple(columns),
+                unique=bool(body.get("unique")),
+                partial=body.get("whereClause") is not None,
+                method=body.get("accessMethod", "btree"),
+                origin=origin,
+            ),
         )
 
     def _drop(self, body: Node, origin: Origin) -> None:
@@ -333,13 +339,11 @@ class Replay:
         if kind in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
             key = self._key(QualifiedName.from_parts(parts), catalog.tables)  # type: ignore[arg-type]
             if catalog.tables.pop(key, None) is not None:
-                for index_key, index in list(catalog.indexes.items()):
-                    if index.table == key:
-                        del catalog.indexes[index_key]
+                for index_key in catalog.index_keys_on(key):
+                    catalog.drop_index(index_key)
         elif kind == "OBJECT_INDEX":
-            catalog.indexes.pop(
-                self._key(QualifiedName.from_parts(parts), catalog.indexes),  # type: ignore[arg-type]
-                None,
+            catalog.drop_index(
+                self._key(QualifiedName.from_parts(parts), catalog.indexes)  # type: ignore[arg-type]
             )
         elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
             catalog.types.pop(self._key(QualifiedName.from_parts(parts), catalog.types), None)  # type: ignore[arg-type]
@@ -359,13 +363,14 @@ class Replay:
             if cascade:
                 spaces: tuple[dict[Key, Any], ...] = (
                     catalog.tables,
-                    catalog.indexes,
                     catalog.types,
                     catalog.functions,
                 )
                 for space in spaces:
                     for key in [k for k in space if k[0] == schema]:
                         del space[key]
+                for key in [k for k in catalog.indexes if k[0] == schema]:
+                    catalog.drop_index(key)
         elif kind in ("OBJECT_TRIGGER", "OBJECT_POLICY") and len(parts) >= 2:
             found = catalog.table(parts[-3] if len(parts) >= 3 else None, parts[-2])
             table = catalog.writable_table(found.key) if found is not None else None
@@ -436,9 +441,9 @@ class Replay:
             language=language["String"].get("sval", "sql") if language else "sql",
             origin=origin,
         )
-        overloads = self.catalog.functions.setdefault(key, [])
-        overloads[:] = [f for f in overloads if f.arguments != arguments]
-        overloads.append(function)
+        # a new list: forks share the old one (copy on write)
+        kept = [f for f in self.catalog.functions.get(key, []) if f.arguments != arguments]
+        self.catalog.functions[key] = [*kept, function]
 
     def _create_trigger(self, body: Node, origin: Origin) -> None:
         key = self._table_key(body.get("relation"))
@@ -512,11 +517,7 @@ class Replay:
             catalog.tables[table.key] = table
             if key in self.created_tables:
                 self.created_tables.add(table.key)
-            for index_key, index in list(catalog.indexes.items()):
-                if index.table == key:
-                    moved = catalog.writable_index(index_key)
-                    assert moved is not None
-                    moved.table = table.key
+            catalog.move_indexes(key, table.key)
         elif kind == "OBJECT_COLUMN" and key in catalog.tables:
             assert key is not None
             table = catalog.writable_table(key)
@@ -529,9 +530,9 @@ class Replay:
         elif kind == "OBJECT_INDEX" and key is not None:
             renamed = catalog.writable_index((key[0], key[1]))
             if renamed is not None:
-                del catalog.indexes[(key[0], key[1])]
+                catalog.drop_index((key[0], key[1]))
                 renamed.name = new
-                catalog.indexes[(renamed.schema, new)] = renamed
+                catalog.put_index((renamed.schema, new), renamed)
 
     def _set(self, body: Node, origin: Origin) -> None:
         if body.get("name") != "search_path" or body.get("kind") != "VAR_SET_VALUE":

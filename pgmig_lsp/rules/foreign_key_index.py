@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Container, Mapping
+
 import attrs
 
 from pgmig_lsp.catalog.model import Index, Key
@@ -42,7 +44,9 @@ def covers(index: Index, columns: tuple[str, ...]) -> bool:
     return None not in lead and set(lead) == set(columns)
 
 
-def index_name(table: str, columns: tuple[str, ...], existing: list[Index], taken: set[str]) -> str:
+def index_name(
+    table: str, columns: tuple[str, ...], existing: list[Index], taken: Container[str]
+) -> str:
     """A name for a new index in the style of the migration's other indexes: ``idx_t_c`` when
     they use that prefix, PostgreSQL's own ``t_c_idx`` otherwise."""
     prefixed = sum(1 for index in existing if index.name.startswith("idx_"))
@@ -108,6 +112,8 @@ class UnindexedForeignKey(Rule):
 
     def __init__(self, context: MigrationContext, severity: Severity) -> None:
         super().__init__(context, severity)
+        #: indexes this migration created (for naming a new one in their style), once
+        self._mine: list[Index] | None = None
         self._keys: list[_ForeignKey] = []
         #: new tables with indexes the catalog does not model (partitions get their parent's,
         #: ``LIKE … INCLUDING INDEXES`` copies)
@@ -226,15 +232,18 @@ class UnindexedForeignKey(Rule):
         fix = None
         if fk.new_table:
             catalog = self.context.catalog
-            mine = [
-                index
-                for index in catalog.indexes.values()
-                if index.origin is not None
-                and index.origin.migration == str(self.context.migration.path)
-                and not index.name.endswith(("_pkey", "_key", "_excl"))
-            ]
-            taken = {name for schema, name in catalog.indexes if schema == fk.table[0]}
-            name = index_name(fk.table[1], fk.columns, mine, taken)
+            if self._mine is None:  # the same for every finding of the migration
+                migration = str(self.context.migration.path)
+                self._mine = [
+                    index
+                    for index in catalog.indexes.values()
+                    if index.origin is not None
+                    and index.origin.migration == migration
+                    and not index.name.endswith(("_pkey", "_key", "_excl"))
+                ]
+            name = index_name(
+                fk.table[1], fk.columns, self._mine, _IndexNames(catalog.indexes, fk.table[0])
+            )
             after = statement_with_terminator(fk.section.file, fk.statement).end
             fix = Fix(
                 title=f"Index `{table} ({columns})`",
@@ -256,3 +265,14 @@ class UnindexedForeignKey(Rule):
             statement=fk.statement,
             fix=fix,
         )
+
+
+class _IndexNames:
+    """The index names taken in one schema, without building the set."""
+
+    def __init__(self, indexes: Mapping[Key, Index], schema: str) -> None:
+        self._indexes = indexes
+        self._schema = schema
+
+    def __contains__(self, name: object) -> bool:
+        return (self._schema, name) in self._indexes

@@ -242,10 +242,9 @@ def changed_entries(
         for key, table in catalog.tables.items():
             if key in tables:
                 prints.table(table, out)
-        if tables:
-            for index_key, index in catalog.indexes.items():
-                if index.table in tables:
-                    prints.index(catalog, index_key, index, out)
+        for key in sorted(tables):  # also tables the catalog does not know
+            for index_key in catalog.index_keys_on(key):
+                prints.index(catalog, index_key, catalog.indexes[index_key], out)
     return old, new
 
 
