@@ -169,9 +169,19 @@ class Catalog:
         factory=dict, eq=False, repr=False, alias="_index_keys"
     )
 
+    #: per referenced table, the tables that may hold a foreign key to it, in the order they
+    #: got one (a superset: `referencing_tables` checks; kept by `note_foreign_key`)
+    _referencing: dict[Key, tuple[Key, ...]] = attrs.field(
+        factory=dict, eq=False, repr=False, alias="_referencing"
+    )
+
     def __attrs_post_init__(self) -> None:
         for key, index in self.indexes.items():
             self._index_keys[index.table] = (*self._index_keys.get(index.table, ()), key)
+        for table in self.tables.values():
+            for constraint in table.constraints.values():
+                if constraint.type == "f" and constraint.references is not None:
+                    self.note_foreign_key(table.key, constraint.references)
 
     def fork(self) -> Catalog:
         """A copy that shares every object with this catalog until one of the two changes it.
@@ -181,7 +191,6 @@ class Catalog:
         """
         clone = Catalog(
             schemas=set(self.schemas),
-            tables=dict(self.tables),
             types=dict(self.types),
             # overload lists are replaced, never changed in place: they can be shared
             functions=dict(self.functions),
@@ -190,8 +199,11 @@ class Catalog:
             search_path=self.search_path,
             complete=self.complete,
         )
+        # assigned after construction: the derived maps are copied, not rebuilt
+        clone.tables = dict(self.tables)
         clone.indexes = dict(self.indexes)
         clone._index_keys = dict(self._index_keys)
+        clone._referencing = dict(self._referencing)
         # from now on neither side owns the shared objects: the first change copies them
         self._owned = {}
         return clone
@@ -264,6 +276,25 @@ class Catalog:
             else:
                 self._index_keys.pop(index.table, None)
         return index
+
+    def note_foreign_key(self, table: Key, references: Key) -> None:
+        """``table`` got a foreign key to ``references`` (see `referencing_tables`)."""
+        known = self._referencing.get(references, ())
+        if table not in known:
+            self._referencing[references] = (*known, table)
+
+    def referencing_tables(self, key: Key) -> list[Table]:
+        """The other tables that hold a foreign key to ``key``, without scanning every table."""
+        found = []
+        for candidate in self._referencing.get(key, ()):
+            table = self.tables.get(candidate)
+            if (
+                table is not None
+                and candidate != key
+                and any(c.type == "f" and c.references == key for c in table.constraints.values())
+            ):
+                found.append(table)
+        return found
 
     def move_indexes(self, old: Key, new: Key) -> None:
         """A table was renamed: its indexes now belong to ``new``."""

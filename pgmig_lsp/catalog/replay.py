@@ -202,6 +202,8 @@ class Replay:
                 name = f"{base}{n}"
             con.name = name
         table.constraints[con.name] = con
+        if con.type == "f" and con.references is not None:
+            self.catalog.note_foreign_key(table.key, con.references)
         if con.type in ("p", "u", "x"):
             # the backing index, as PostgreSQL creates it
             self.catalog.put_index(
@@ -515,6 +517,9 @@ class Replay:
             del catalog.tables[key]
             table.name = new
             catalog.tables[table.key] = table
+            for constraint in table.constraints.values():
+                if constraint.type == "f" and constraint.references is not None:
+                    catalog.note_foreign_key(table.key, constraint.references)
             if key in self.created_tables:
                 self.created_tables.add(table.key)
             catalog.move_indexes(key, table.key)

@@ -9,6 +9,8 @@ Only dependencies pgmig knows are checked.
 
 from __future__ import annotations
 
+import re
+
 from pgmig_lsp.catalog.model import Catalog, Constraint, Key, Table
 from pgmig_lsp.findings import Severity
 from pgmig_lsp.migrations.model import SectionKind
@@ -192,15 +194,19 @@ class DownOrder(Rule):
     def _table_dependants(self, keys: set[Key]) -> list[str]:
         catalog = self.context.catalog
         problems = []
-        for table in catalog.tables.values():
-            if table.key in keys:
+        referencing = {
+            table.key: table for key in keys for table in catalog.referencing_tables(key)
+        }
+        for table_key, table in catalog.tables.items():
+            if table_key in keys:
                 continue
-            for constraint in table.constraints.values():
-                if constraint.type == "f" and constraint.references in keys:
-                    problems.append(
-                        f"the foreign key `{constraint.name}` of `{shown(table.key)}` "
-                        f"(to `{shown(constraint.references)}`)"
-                    )
+            if table_key in referencing:
+                for constraint in table.constraints.values():
+                    if constraint.type == "f" and constraint.references in keys:
+                        problems.append(
+                            f"the foreign key `{constraint.name}` of `{shown(table.key)}` "
+                            f"(to `{shown(constraint.references)}`)"
+                        )
             if table.kind in ("view", "matview"):
                 statement = origin_statement(self.context, table.origin)
                 if statement is not None and _relations_read(statement.body, catalog) & keys:
@@ -211,10 +217,7 @@ class DownOrder(Rule):
         catalog = self.context.catalog
         problems = []
         # a cheap text test first: most columns cannot be of these types
-        names = tuple({key[1] for key in keys})
-
-        def may_use(type_text: str) -> bool:
-            return any(name in type_text for name in names)
+        may_use = re.compile("|".join(sorted(re.escape(key[1]) for key in keys))).search
 
         for table in catalog.tables.values():
             for column in table.columns.values():
@@ -308,9 +311,7 @@ class DownOrder(Rule):
         """Foreign keys of other tables to ``key`` whose referenced columns include ``columns``
         (``exact``: are ``columns``; None: the primary key, written without columns)."""
         problems = []
-        for other in self.context.catalog.tables.values():
-            if other.key == key:
-                continue
+        for other in self.context.catalog.referencing_tables(key):
             for constraint in other.constraints.values():
                 if constraint.type != "f" or constraint.references != key:
                     continue
