@@ -163,7 +163,7 @@ def analyze(
         _check_section(context, rules, section, parsed, replay, selection)
         if section.kind is SectionKind.UP:
             after_up = catalog.fork()
-    for rule in rules:
+    for rule in _having(rules, "end_migration"):
         _guarded(context, rule, "end_migration")
 
     _report_templates(context, templated_files, selection)
@@ -210,13 +210,13 @@ def _check_section(
         context.up_statements = statements
     by_kind: dict[str, list[Rule]] = {}
     every: list[Rule] = []
-    for rule in active:
+    for rule in _having(active, "check_statement"):
         if rule.kinds is None:
             every.append(rule)
         else:
             for kind in rule.kinds:
                 by_kind.setdefault(kind, []).append(rule)
-    for rule in active:
+    for rule in _having(active, "begin_section"):
         _guarded(context, rule, "begin_section", section_context)
     for statement in statements:
         for rule in (*every, *by_kind.get(statement.kind, ())):
@@ -227,8 +227,13 @@ def _check_section(
             context.internal_errors.append(
                 f"{section.file.path}: replay failed at offset {statement.span.start}: {exc!r}"
             )
-    for rule in active:
+    for rule in _having(active, "end_section"):
         _guarded(context, rule, "end_section", section_context)
+
+
+def _having(rules: list[Rule], hook: str) -> list[Rule]:
+    """The rules that do something in ``hook`` (the others would be calls for nothing)."""
+    return [rule for rule in rules if getattr(type(rule), hook) is not getattr(Rule, hook)]
 
 
 def _guarded(context: MigrationContext, rule: Rule, hook: str, *args: object) -> None:

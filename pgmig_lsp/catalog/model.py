@@ -7,6 +7,7 @@ parser already). Every object remembers its origin: the migration and statement 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,6 +19,128 @@ Key = tuple[str, str]
 """(schema, name) of a schema-level object."""
 
 _T = TypeVar("_T")
+_V = TypeVar("_V")
+
+#: table kinds that read other relations (their dependants are found without a scan)
+VIEW_KINDS = ("view", "matview")
+
+
+class Space(dict[Key, _V]):
+    """A catalog's name map that writes down every key it changes, in order.
+
+    Rules that compare two points of one migration (`Catalog.mark`, `Catalog.written_since`) look
+    at these keys only, instead of walking the whole catalog once per migration.
+    """
+
+    __slots__ = ("written",)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.written: list[Key] = []
+
+    def copy_space(self) -> Space[_V]:
+        """A copy with an empty list of written keys."""
+        return Space(self)
+
+    def __setitem__(self, key: Key, value: _V) -> None:
+        self.written.append(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Key) -> None:
+        self.written.append(key)
+        super().__delitem__(key)
+
+    def pop(self, key: Key, *default: Any) -> Any:
+        self.written.append(key)
+        return super().pop(key, *default)
+
+    def setdefault(self, key: Key, default: Any = None) -> Any:
+        self.written.append(key)
+        return super().setdefault(key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        changes = dict(*args, **kwargs)
+        self.written.extend(changes)
+        super().update(changes)
+
+    def popitem(self) -> tuple[Key, _V]:
+        item = super().popitem()
+        self.written.append(item[0])
+        return item
+
+    def clear(self) -> None:
+        self.written.extend(self)
+        super().clear()
+
+
+class TableSpace(Space["Table"]):
+    """The tables of a catalog, keeping the keys of its views (see `Catalog.views`)."""
+
+    __slots__ = ("views",)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.views: dict[Key, None] = {
+            key: None for key, table in self.items() if table.kind in VIEW_KINDS
+        }
+
+    def copy_space(self) -> TableSpace:
+        """A copy with an empty list of written keys (no scan for the views)."""
+        clone = TableSpace.__new__(TableSpace)
+        dict.update(clone, self)
+        clone.written = []
+        clone.views = dict(self.views)
+        return clone
+
+    def __setitem__(self, key: Key, value: Table) -> None:
+        super().__setitem__(key, value)
+        if value.kind in VIEW_KINDS:
+            self.views[key] = None
+        else:
+            self.views.pop(key, None)
+
+    def __delitem__(self, key: Key) -> None:
+        super().__delitem__(key)
+        self.views.pop(key, None)
+
+    def pop(self, key: Key, *default: Any) -> Any:
+        self.views.pop(key, None)
+        return super().pop(key, *default)
+
+    def setdefault(self, key: Key, default: Any = None) -> Any:
+        value = super().setdefault(key, default)
+        if value is not None and value.kind in VIEW_KINDS:
+            self.views[key] = None
+        return value
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        changes = dict(*args, **kwargs)
+        for key, value in changes.items():
+            self[key] = value
+
+    def popitem(self) -> tuple[Key, Table]:
+        item = super().popitem()
+        self.views.pop(item[0], None)
+        return item
+
+    def clear(self) -> None:
+        super().clear()
+        self.views.clear()
+
+
+def _space(space: dict[Key, _V]) -> Space[_V]:
+    return space if isinstance(space, Space) else Space(space)
+
+
+def _table_space(space: dict[Key, Table]) -> TableSpace:
+    return space if isinstance(space, TableSpace) else TableSpace(space)
+
+
+@attrs.frozen
+class Mark:
+    """A point in a catalog's changes (`Catalog.mark`)."""
+
+    written: tuple[int, ...]
 
 
 @attrs.frozen
@@ -98,6 +221,8 @@ class Table:
     #: something the replay could not model (a ``DO`` block, dynamic SQL) may have changed it
     uncertain: bool = False
     origin: Origin | None = None
+    #: facts rules derived from the table once it could no longer change (`Catalog.derived`)
+    memo: dict[str, Any] = attrs.field(init=False, factory=dict, eq=False, repr=False)
 
     @property
     def key(self) -> Key:
@@ -134,6 +259,8 @@ class Function:
     volatility: str = "v"
     language: str = "sql"
     origin: Origin | None = None
+    #: facts rules derived from the function (`Catalog.derived`)
+    memo: dict[str, Any] = attrs.field(init=False, factory=dict, eq=False, repr=False)
 
 
 @attrs.define
@@ -152,11 +279,12 @@ class Catalog:
     """
 
     schemas: set[str] = attrs.Factory(lambda: {"public"})
-    tables: dict[Key, Table] = attrs.Factory(dict)
-    indexes: dict[Key, Index] = attrs.Factory(dict)
-    types: dict[Key, TypeDef] = attrs.Factory(dict)
-    functions: dict[Key, list[Function]] = attrs.Factory(dict)
-    sequences: dict[Key, Sequence] = attrs.Factory(dict)
+    # plain dicts are accepted: they are turned into `Space` maps
+    tables: TableSpace = attrs.field(factory=TableSpace, converter=_table_space)
+    indexes: Space[Index] = attrs.field(factory=Space, converter=_space)
+    types: Space[TypeDef] = attrs.field(factory=Space, converter=_space)
+    functions: Space[list[Function]] = attrs.field(factory=Space, converter=_space)
+    sequences: Space[Sequence] = attrs.field(factory=Space, converter=_space)
     extensions: set[str] = attrs.Factory(set)
     search_path: tuple[str, ...] = ("public",)
     complete: bool = False
@@ -191,22 +319,62 @@ class Catalog:
         """
         clone = Catalog(
             schemas=set(self.schemas),
-            types=dict(self.types),
-            # overload lists are replaced, never changed in place: they can be shared
-            functions=dict(self.functions),
-            sequences=dict(self.sequences),
             extensions=set(self.extensions),
             search_path=self.search_path,
             complete=self.complete,
         )
-        # assigned after construction: the derived maps are copied, not rebuilt
-        clone.tables = dict(self.tables)
-        clone.indexes = dict(self.indexes)
+        # assigned after construction: the maps are copied in C, the derived ones not rebuilt
+        # (overload lists are replaced, never changed in place: they can be shared)
+        clone.tables = self.tables.copy_space()
+        clone.indexes = self.indexes.copy_space()
+        clone.types = self.types.copy_space()
+        clone.functions = self.functions.copy_space()
+        clone.sequences = self.sequences.copy_space()
         clone._index_keys = dict(self._index_keys)
         clone._referencing = dict(self._referencing)
         # from now on neither side owns the shared objects: the first change copies them
         self._owned = {}
         return clone
+
+    def _spaces(self) -> tuple[Space[Any], ...]:
+        return (self.tables, self.indexes, self.types, self.functions, self.sequences)
+
+    def mark(self) -> Mark:
+        """This point of the catalog's changes (see `written_since`)."""
+        return Mark(tuple(len(space.written) for space in self._spaces()))
+
+    def written_since(self, mark: Mark) -> tuple[set[Key], ...]:
+        """Keys of tables, indexes, types, functions and sequences written since ``mark``.
+
+        A superset of what changed: a key written back to the same object is listed too.
+        """
+        return tuple(
+            set(space.written[start:])
+            for space, start in zip(self._spaces(), mark.written, strict=True)
+        )
+
+    def views(self) -> list[Table]:
+        """The views and materialized views, without scanning the tables."""
+        return [self.tables[key] for key in self.tables.views]
+
+    def derived(self, obj: Table | Function, fact: str, compute: Callable[[Any], _T]) -> _T:
+        """``compute(obj)``, kept on ``obj`` once this catalog can no longer change it.
+
+        Objects shared between forks never change (a change copies them first), so a fact
+        derived from one holds for the whole history: a rule that looks at every table of the
+        catalog pays for each table once, not once per migration.
+        """
+        if self.owns(obj):
+            return compute(obj)
+        memo = obj.memo
+        if fact not in memo:
+            memo[fact] = compute(obj)
+        result: _T = memo[fact]
+        return result
+
+    def owns(self, obj: object) -> bool:
+        """Whether this catalog may still change ``obj`` in place (else it never changes)."""
+        return id(obj) in self._owned
 
     def _writable(self, space: dict[Key, Any], key: Key) -> Any:
         current = space.get(key)
@@ -268,7 +436,7 @@ class Catalog:
         self._index_keys[index.table] = (*self._index_keys.get(index.table, ()), key)
 
     def drop_index(self, key: Key) -> Index | None:
-        index = self.indexes.pop(key, None)
+        index: Index | None = self.indexes.pop(key, None)
         if index is not None:
             remaining = tuple(k for k in self._index_keys.get(index.table, ()) if k != key)
             if remaining:

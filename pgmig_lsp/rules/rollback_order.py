@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from pgmig_lsp.catalog.model import Catalog, Constraint, Key, Table
+from pgmig_lsp.catalog.model import Catalog, Constraint, Function, Key, Table
 from pgmig_lsp.findings import Severity
 from pgmig_lsp.migrations.model import SectionKind
 from pgmig_lsp.rules.base import Group, Rule, SectionContext
@@ -49,6 +49,14 @@ def _message(what: str, problems: list[str]) -> str:
 def _type_key(catalog: Catalog, type_name: str) -> Key:
     name = QualifiedName.from_parts(type_text_parts(type_name).names)
     return catalog.resolve(name.schema, name.name, catalog.types)  # type: ignore[arg-type]
+
+
+def _column_types(table: Table) -> str:
+    return "\n".join(column.type for column in table.columns.values())
+
+
+def _function_types(function: Function) -> str:
+    return "\n".join((*function.arguments, function.returns or ""))
 
 
 def _relations_read(body: Node, catalog: Catalog) -> set[Key]:
@@ -197,29 +205,37 @@ class DownOrder(Rule):
         referencing = {
             table.key: table for key in keys for table in catalog.referencing_tables(key)
         }
-        for table_key, table in catalog.tables.items():
+        views = {view.key: view for view in catalog.views() if view.key not in keys}
+        # in the catalog's order, as the schema lists them
+        for table_key in (
+            catalog.tables if len(referencing) + len(views) > 1 else (*referencing, *views)
+        ):
             if table_key in keys:
                 continue
-            if table_key in referencing:
+            table = referencing.get(table_key)
+            if table is not None:
                 for constraint in table.constraints.values():
                     if constraint.type == "f" and constraint.references in keys:
                         problems.append(
                             f"the foreign key `{constraint.name}` of `{shown(table.key)}` "
                             f"(to `{shown(constraint.references)}`)"
                         )
-            if table.kind in ("view", "matview"):
-                statement = origin_statement(self.context, table.origin)
+            view = views.get(table_key)
+            if view is not None:
+                statement = origin_statement(self.context, view.origin)
                 if statement is not None and _relations_read(statement.body, catalog) & keys:
-                    problems.append(f"the view `{shown(table.key)}`")
+                    problems.append(f"the view `{shown(view.key)}`")
         return problems
 
     def _type_dependants(self, keys: set[Key]) -> list[str]:
         catalog = self.context.catalog
         problems = []
-        # a cheap text test first: most columns cannot be of these types
+        # a cheap text test first: most tables and functions cannot use these types
         may_use = re.compile("|".join(sorted(re.escape(key[1]) for key in keys))).search
 
         for table in catalog.tables.values():
+            if not may_use(catalog.derived(table, "column types", _column_types)):
+                continue
             for column in table.columns.values():
                 if not may_use(column.type):
                     continue
@@ -227,6 +243,8 @@ class DownOrder(Rule):
                     problems.append(f"the column `{shown(table.key)}.{column.name}`")
         for key, overloads in catalog.functions.items():
             for function in overloads:
+                if not may_use(catalog.derived(function, "types", _function_types)):
+                    continue
                 types = [*function.arguments, function.returns or ""]
                 if any(t and may_use(t) and _type_key(catalog, t) in keys for t in types):
                     problems.append(f"the function `{shown(key)}`")
@@ -344,9 +362,7 @@ class DownOrder(Rule):
             if column in used:
                 problems.append(f"the policy `{policy.name}` on `{shown(key)}`")
         catalog = self.context.catalog
-        for view in catalog.tables.values():
-            if view.kind not in ("view", "matview"):
-                continue
+        for view in catalog.views():
             statement = origin_statement(self.context, view.origin)
             if statement is None:
                 continue

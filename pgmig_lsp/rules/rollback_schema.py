@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from pgmig_lsp.catalog.model import Catalog, Constraint, Index, Key, Origin, Table
+from pgmig_lsp.catalog.model import Catalog, Constraint, Function, Index, Key, Mark, Origin, Table
 from pgmig_lsp.catalog.replay import type_text
 from pgmig_lsp.findings import Severity
 from pgmig_lsp.migrations.model import SectionKind
@@ -191,57 +191,75 @@ class Fingerprints:
         )
 
 
-def _changed_keys(before: dict[Any, Any], after: dict[Any, Any]) -> set[Any]:
-    """Keys whose object is not the very same one on both sides.
-
-    Catalog forks share every object until one side changes it (copy on write), so an object
-    that is the same Python object before and after was not touched: it need not be compared.
-    """
-    changed = set(before.keys() ^ after.keys())
-    changed.update(key for key in before.keys() & after.keys() if before[key] is not after[key])
-    return changed
+def _same_objects(before: dict[Key, Any], after: dict[Key, Any], keys: set[Key]) -> bool:
+    return all(before.get(key) is after.get(key) for key in keys)
 
 
-def _small_changed(before: Catalog, after: Catalog) -> bool:
+def _same_overloads(before: list[Function] | None, after: list[Function] | None) -> bool:
+    # overload lists are replaced, not changed in place, but hold the same functions
+    if before is None or after is None:
+        return before is after
+    return len(before) == len(after) and all(a is b for a, b in zip(before, after, strict=True))
+
+
+def _small_changed(before: Catalog, after: Catalog, written: tuple[set[Key], ...]) -> bool:
     """Whether schemas, extensions, types, functions or sequences differ at all."""
     if before.schemas != after.schemas or before.extensions != after.extensions:
         return True
-    if _changed_keys(before.types, after.types) or _changed_keys(before.sequences, after.sequences):
+    _, _, types, functions, sequences = written
+    if not _same_objects(before.types, after.types, types):
         return True
-    if before.functions.keys() != after.functions.keys():
+    if not _same_objects(before.sequences, after.sequences, sequences):
         return True
-    return any(
-        len(overloads) != len(after.functions[key])
-        or any(a is not b for a, b in zip(overloads, after.functions[key], strict=True))
-        for key, overloads in before.functions.items()
+    return not all(
+        _same_overloads(before.functions.get(key), after.functions.get(key)) for key in functions
+    )
+
+
+def _restored(before: Catalog, after: Catalog, key: Key) -> bool:
+    """Whether the table ``key`` and its indexes are equal on both sides (origins included)."""
+    old, new = before.tables.get(key), after.tables.get(key)
+    if old is None or new is None or old != new:
+        return False
+    indexes = before.index_keys_on(key)
+    return indexes == after.index_keys_on(key) and all(
+        before.indexes[index] == after.indexes[index] for index in indexes
     )
 
 
 def changed_entries(
-    prints: Fingerprints, before: Catalog, after: Catalog
+    prints: Fingerprints, before: Catalog, after: Catalog, since: Mark
 ) -> tuple[dict[ObjectKey, Entry], dict[ObjectKey, Entry]]:
-    """Entries of the objects that may differ between two catalogs, one a fork of the other.
+    """Entries of the objects that may differ between ``before`` and ``after``.
 
-    Tables and indexes are compared when their objects differ; a table also when one of its
-    indexes does (an index entry is compared under its table).
+    ``after`` is the catalog ``before`` was forked from, at ``since``: only the keys written
+    since then are compared (the objects of the others are shared, untouched). A table is also
+    compared when one of its indexes is (an index entry is compared under its table).
     """
     old: dict[ObjectKey, Entry] = {}
     new: dict[ObjectKey, Entry] = {}
-    if _small_changed(before, after):
+    written = after.written_since(since)
+    if _small_changed(before, after, written):
         prints.small(before, old)
         prints.small(after, new)
-    indexes = _changed_keys(before.indexes, after.indexes)
-    tables = _changed_keys(before.tables, after.tables)
+    tables, indexes = set(written[0]), written[1]
     for key in indexes:
         for catalog in (before, after):
             index = catalog.indexes.get(key)
             if index is not None:
                 tables.add(index.table)
+    # a table changed and changed back (a column added, then dropped) is equal: skip it
+    tables = {key for key in tables if not _restored(before, after, key)}
     for catalog, out in ((before, old), (after, new)):
-        # in the catalog's own order, so that messages list objects as the schema holds them
-        for key, table in catalog.tables.items():
-            if key in tables:
-                prints.table(table, out)
+        if len(tables) > 1:
+            # in the catalog's own order, so that messages list objects as the schema holds them
+            for key, table in catalog.tables.items():
+                if key in tables:
+                    prints.table(table, out)
+        else:
+            for key in tables:
+                if key in catalog.tables:
+                    prints.table(catalog.tables[key], out)
         for key in sorted(tables):  # also tables the catalog does not know
             for index_key in catalog.index_keys_on(key):
                 prints.index(catalog, index_key, catalog.indexes[index_key], out)
@@ -347,6 +365,8 @@ class IncompleteDown(Rule):
         super().__init__(context, severity)
         #: the catalog before the up section (a copy-on-write fork: cheap)
         self._before: Catalog | None = None
+        #: the working catalog's changes when ``_before`` was forked from it
+        self._since = Mark(())
         self._prints = Fingerprints(context)
         self._effects = _DownEffects()
         #: columns the up section added to tables the catalog does not know, with their type
@@ -361,6 +381,7 @@ class IncompleteDown(Rule):
         if migration.section(SectionKind.DOWN) is None or marked_irreversible(migration):
             return
         self._before = self.context.catalog.fork()
+        self._since = self.context.catalog.mark()
 
     def check_statement(self, statement: Statement, section: SectionContext) -> None:
         if self._before is None or statement.in_function:
@@ -462,7 +483,7 @@ class IncompleteDown(Rule):
         before, self._before = self._before, None
         if self._effects.opaque or section_unparsed(self.context, section.section):
             return
-        old, new = changed_entries(self._prints, before, self.context.catalog)
+        old, new = changed_entries(self._prints, before, self.context.catalog, self._since)
         left, missing, changed = self._compare(old, new)
         parts = []
         if left:
