@@ -1,0 +1,163 @@
+"""Code actions for findings: the fix, ignore comments, the rule's documentation; fix-all.
+
+Actions are data: the language server ships them in ``Diagnostic.data`` (`to_data`) and its
+code-action handler reads them back (`from_data`) without checking the file again.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import cattrs
+
+from pgmig_lsp.editor.ignores import ignore_file, ignore_statement
+from pgmig_lsp.findings import Edit, Finding
+from pgmig_lsp.fixes import chosen_fixes, fixed_texts
+from pgmig_lsp.rules.docs import rule_url
+from pgmig_lsp.source import SourceFile, Span
+
+QUICKFIX = "quickfix"
+FIX_ALL = "source.fixAll.pgmig"
+KINDS = (QUICKFIX, FIX_ALL)
+
+#: marks the data this module writes, so that data from elsewhere is never taken for actions
+_DATA_KEY = "pgmig_action"
+_DATA_VERSION = 1
+
+
+@attrs.frozen
+class Action:
+    """One code action: edits to apply, or a page to open."""
+
+    title: str
+    #: ``quickfix`` or ``source.fixAll.pgmig``
+    kind: str
+    #: edits to files; an edit whose span is None creates that file with its text
+    edits: tuple[Edit, ...] = ()
+    #: the editor may apply it without asking (a safe fix)
+    preferred: bool = False
+    #: "show the rule's documentation": open this URL (no edits)
+    url: str | None = None
+
+
+def finding_actions(file: SourceFile, finding: Finding) -> list[Action]:
+    """The actions for one finding of ``file``, in this order: its fix (if any), ignore it for
+    the statement (when it has one), ignore it for the file, show the rule's documentation."""
+    rule = finding.rule
+    actions: list[Action] = []
+    fix = finding.fix
+    if fix is not None and fix.edits:
+        title = fix.title if fix.safe else f"{fix.title} (unsafe)"
+        actions.append(Action(title, QUICKFIX, fix.edits, preferred=fix.safe))
+    if finding.statement is not None:
+        actions.append(
+            Action(
+                f"Ignore {rule} for this statement",
+                QUICKFIX,
+                (ignore_statement(file, finding.statement, rule),),
+            )
+        )
+    actions.append(Action(f"Ignore {rule} for this file", QUICKFIX, (ignore_file(file, rule),)))
+    actions.append(Action(f"Show documentation for {rule}", QUICKFIX, url=rule_url(rule)))
+    return actions
+
+
+def fix_all(file: SourceFile, findings: Sequence[Finding]) -> Action | None:
+    """One action applying every safe fix of the findings of ``file``; fixes that overlap one
+    taken before are left out (``pgmig_lsp.fixes`` decides, as ``pgmig check --fix`` does).
+
+    Fixes may create files; a fix that edits another existing file is left out (its text is not
+    known here). None when there is nothing to apply.
+    """
+    fixes = [
+        fix
+        for fix in chosen_fixes((f for f in findings if f.path == file.path), unsafe=False)
+        if all(edit.span is None or edit.path == file.path for edit in fix.edits)
+    ]
+    if not fixes:
+        return None
+    edits: list[Edit] = []
+    for path, text in fixed_texts(fixes, {file.path: file.text}).items():
+        if path != file.path:
+            edits.append(Edit(path, None, text))
+        elif text != file.text:
+            edits.extend(_line_edits(file, text))
+    if not edits:
+        return None
+    return Action("Fix all safe pgmig findings", FIX_ALL, tuple(edits), preferred=True)
+
+
+def _line_edits(file: SourceFile, new: str) -> list[Edit]:
+    """Edits turning the file's text into ``new``, one per run of changed lines (the editor
+    keeps the cursor and folds where nothing changed)."""
+    old_lines = file.text.splitlines(keepends=True)
+    new_lines = new.splitlines(keepends=True)
+    starts = [0]
+    for line in old_lines:
+        starts.append(starts[-1] + len(line))
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    return [
+        Edit(file.path, Span(starts[i1], starts[i2]), "".join(new_lines[j1:j2]))
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]
+
+
+# -- data for Diagnostic.data ------------------------------------------------------------------
+
+
+def _converter() -> cattrs.Converter:
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_unstructure_hook(Path, str)
+    converter.register_structure_hook(Path, lambda value, _: Path(_strict(value, str)))
+    for kind in (str, int, bool):
+        converter.register_structure_hook(kind, _strict)
+    return converter
+
+
+def _strict(value: Any, kind: type[Any]) -> Any:
+    """Structure only values that already have the type (cattrs would convert ``1`` to "1")."""
+    if type(value) is not kind:
+        raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+_CONVERTER = _converter()
+
+
+def to_data(actions: Sequence[Action]) -> list[dict[str, Any]]:
+    """The actions as JSON-able dicts (for ``Diagnostic.data``)."""
+    out = []
+    for action in actions:
+        data: dict[str, Any] = _CONVERTER.unstructure(action)
+        data[_DATA_KEY] = _DATA_VERSION
+        out.append(data)
+    return out
+
+
+def from_data(data: object) -> list[Action]:
+    """The actions `to_data` wrote; anything else (another tool's data, a damaged list) gives
+    ``[]``. Never raises."""
+    if not isinstance(data, list):
+        return []
+    actions = []
+    for item in data:
+        if not isinstance(item, dict) or item.get(_DATA_KEY) != _DATA_VERSION:
+            return []
+        fields = {key: value for key, value in item.items() if key != _DATA_KEY}
+        try:
+            action = _CONVERTER.structure(fields, Action)
+        except Exception:  # cattrs reports bad shapes with several exception types
+            return []
+        if action.kind not in KINDS or not _valid_edits(action.edits):
+            return []
+        actions.append(action)
+    return actions
+
+
+def _valid_edits(edits: tuple[Edit, ...]) -> bool:
+    return all(edit.span is None or 0 <= edit.span.start <= edit.span.end for edit in edits)
