@@ -53,6 +53,9 @@ def finding_actions(file: SourceFile, finding: Finding) -> list[Action]:
     if fix is not None and fix.edits:
         title = fix.title if fix.safe else f"{fix.title} (unsafe)"
         actions.append(Action(title, QUICKFIX, fix.edits, preferred=fix.safe))
+    if finding.path != file.path:
+        # an ignore comment silences only findings of its own file
+        return [*actions, Action(f"Show documentation for {rule}", QUICKFIX, url=rule_url(rule))]
     if finding.statement is not None:
         actions.append(
             Action(

@@ -252,6 +252,14 @@ def test_a_finding_without_statement_has_no_statement_ignore(tmp_path: Path) -> 
     ]
 
 
+def test_a_finding_of_another_file_gets_no_ignore_comment(tmp_path: Path) -> None:
+    migration, _ = dbmate(tmp_path, MIGRATION)
+    finding = _finding(analyze_migration(migration, SETTINGS), "down-not-idempotent")
+    other = SourceFile(tmp_path / "other.sql", "SELECT 1;\n")
+    titles = [a.title for a in finding_actions(other, finding)]
+    assert titles == ["Add IF EXISTS", "Show documentation for down-not-idempotent"]
+
+
 def test_fix_all_applies_the_safe_fixes_that_do_not_overlap(tmp_path: Path) -> None:
     migration, path = dbmate(tmp_path, MIGRATION)
     findings = analyze_migration(migration, SETTINGS)
