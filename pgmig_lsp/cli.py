@@ -83,7 +83,23 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("name", help="what the migration does, e.g. add_user_email")
     new.add_argument("--dir", type=Path, default=None, help="migration directory")
     new.add_argument("--config", type=Path, default=None, help="config file to use")
+
+    serve = commands.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument(
+        "--tcp",
+        type=_host_port,
+        default=None,
+        metavar="HOST:PORT",
+        help="listen on a TCP port instead of stdio (for debugging)",
+    )
     return parser
+
+
+def _host_port(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    return host, int(port)
 
 
 def _err(message: str) -> None:
@@ -221,7 +237,7 @@ def _rules(args: argparse.Namespace) -> int:
 def _new(args: argparse.Namespace) -> int:
     from pgmig_lsp.migrations.discover import load_directory
     from pgmig_lsp.migrations.model import Tool
-    from pgmig_lsp.migrations.scaffold import new_migration_files, slug, sqitch_plan_line
+    from pgmig_lsp.migrations.scaffold import create_migration
     from pgmig_lsp.workspace import configured_dirs
 
     loaded = _load_config(args.config, args.dir or Path.cwd())
@@ -241,20 +257,15 @@ def _new(args: argparse.Namespace) -> int:
         directory = candidates[0]
     forced = Tool(loaded.settings.tool) if loaded.settings.tool else None
     migration_set = load_directory(directory, forced)
-    files = new_migration_files(directory, migration_set.tool, args.name, migration_set.migrations)
-    for path in files:
-        if path.exists():
-            _err(f"{path} already exists")
-            return EXIT_USAGE
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    try:
+        written = create_migration(
+            directory, migration_set.tool, args.name, migration_set.migrations
+        )
+    except FileExistsError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    for path in written:
         print(path)
-    if migration_set.tool is Tool.SQITCH:
-        plan = directory / "sqitch.plan"
-        with plan.open("a", encoding="utf-8") as out:
-            out.write(sqitch_plan_line(slug(args.name)))
-        print(plan)
     return EXIT_CLEAN
 
 
@@ -271,6 +282,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(args)
         if args.command == "new":
             return _new(args)
+        if args.command == "serve":
+            from pgmig_lsp.lsp.server import serve
+
+            return serve(args.tcp)
     except ConfigError as exc:
         _err(f"config error: {exc}")
         return EXIT_USAGE

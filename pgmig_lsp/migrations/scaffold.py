@@ -88,3 +88,32 @@ def sqitch_plan_line(name: str, now: dt.datetime | None = None) -> str:
     """The line ``sqitch add`` appends to ``sqitch.plan`` for a change."""
     now = now or dt.datetime.now(dt.UTC)
     return f"{name} {now.strftime('%Y-%m-%dT%H:%M:%SZ')} pgmig <pgmig@localhost> # {name}\n"
+
+
+def create_migration(
+    directory: Path,
+    tool: Tool,
+    name: str,
+    existing: list[Migration],
+    now: dt.datetime | None = None,
+) -> list[Path]:
+    """Write a new migration named ``name`` (``pgmig new``); returns the paths written.
+
+    Raises `FileExistsError` (nothing written) when one of its files exists already. A sqitch
+    change is also appended to ``sqitch.plan``.
+    """
+    files = new_migration_files(directory, tool, name, existing, now)
+    for path in files:
+        if path.exists():
+            raise FileExistsError(f"{path} already exists")
+    written = []
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    if tool is Tool.SQITCH:
+        plan = directory / "sqitch.plan"
+        with plan.open("a", encoding="utf-8") as out:
+            out.write(sqitch_plan_line(slug(name), now))
+        written.append(plan)
+    return written

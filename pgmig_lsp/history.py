@@ -1,0 +1,311 @@
+"""The editor's view of migration histories: per directory, the migrations in the order their
+tool applies them and the schema before each one, replayed once and kept.
+
+`pgmig check FILE` replays a file's predecessors and analyzes it against the result
+(`pgmig_lsp.workspace`); the language server does the same, but keeps what it replayed: a
+keystroke then costs one analysis of the edited migration, not a replay of the history.
+
+- The schema before migration *i* is the up sections of migrations *0 … i-1* replayed into an
+  empty catalog (`pgmig_lsp.analysis.replay_up`), exactly as ``pgmig check`` does it.
+- Replaying moves a frontier forward; every `CHECKPOINT` positions, and at each position asked
+  for, a copy-on-write fork is kept (`Catalog.fork`), so any position is at most a few replays
+  away without one catalog per migration in memory.
+- A changed migration (an unsaved buffer, a file changed on disk) invalidates the schemas after
+  it and nothing before it.
+
+Not thread-safe: the language server calls it from one worker thread.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+import attrs
+
+from pgmig_lsp.analysis import RuleSelection, analyze, replay_up
+from pgmig_lsp.catalog.model import Catalog
+from pgmig_lsp.config import Settings
+from pgmig_lsp.findings import Finding
+from pgmig_lsp.migrations.discover import MigrationSet, load_directory, load_file
+from pgmig_lsp.migrations.model import FormatProblem, Migration, SectionKind, Tool
+from pgmig_lsp.source import SourceFile
+
+#: a fork of the replayed schema is kept every this many migrations
+CHECKPOINT = 16
+#: how many exact "before" schemas (of the positions the editor asked for) are kept
+PINNED = 32
+#: tools whose migrations are folders: the migration directory is the folder's parent
+FOLDER_TOOLS = frozenset({Tool.DIESEL, Tool.PRISMA, Tool.SQITCH})
+
+
+def history_directory(migration: Migration) -> Path:
+    """The directory whose history holds ``migration`` (as ``pgmig check FILE`` finds it)."""
+    path = migration.path
+    return path.parent.parent if migration.tool in FOLDER_TOOLS else path.parent
+
+
+def _up_texts(migration: Migration) -> tuple[str, ...]:
+    """What the replay of a migration depends on."""
+    return tuple(s.text for s in migration.sections if s.kind is SectionKind.UP)
+
+
+def set_problem_findings(
+    problems: Iterable[FormatProblem], selection: RuleSelection
+) -> list[Finding]:
+    """Findings for problems of a migration set (mixed formats, duplicate versions)."""
+    findings = []
+    for problem in problems:
+        severity = selection.severity(problem.rule)
+        if severity is not None:
+            findings.append(
+                Finding(problem.rule, severity, problem.message, problem.file.path, problem.span)
+            )
+    return findings
+
+
+@attrs.define(eq=False)
+class History:
+    """One migration directory: its migrations in order and the schema before each."""
+
+    directory: Path
+    tool: Tool | None
+    migration_set: MigrationSet
+    _positions: dict[Path, int] = attrs.field(init=False, factory=dict)
+    #: position → schema before it, every `CHECKPOINT` positions (never changed in place)
+    _checkpoints: dict[int, Catalog] = attrs.field(init=False, factory=dict)
+    #: position → schema before it, for positions the editor asked for (least recent first)
+    _pinned: OrderedDict[int, Catalog] = attrs.field(init=False, factory=OrderedDict)
+    #: the replay's progress: ``_frontier`` is the schema before ``_frontier_at`` (owned here)
+    _frontier: Catalog = attrs.field(init=False, factory=Catalog)
+    _frontier_at: int = attrs.field(init=False, default=0)
+
+    def __attrs_post_init__(self) -> None:
+        self._index()
+
+    @classmethod
+    def load(
+        cls, directory: Path, tool: Tool | None, texts: Mapping[Path, str] | None = None
+    ) -> History:
+        """Read a directory's migrations; ``texts`` are unsaved editor buffers."""
+        return cls(directory, tool, load_directory(directory, tool, texts=texts))
+
+    def _index(self) -> None:
+        self._positions = {
+            file.path: position
+            for position, migration in enumerate(self.migrations)
+            for file in migration.files
+        }
+
+    @property
+    def migrations(self) -> list[Migration]:
+        return self.migration_set.migrations
+
+    @property
+    def replayed(self) -> int:
+        """How many migrations the frontier has replayed."""
+        return self._frontier_at
+
+    def position(self, path: Path) -> int | None:
+        """The position of the migration one of whose files is ``path``."""
+        return self._positions.get(path)
+
+    def problems_for(self, path: Path) -> list[FormatProblem]:
+        """The set's problems shown on ``path``."""
+        return [p for p in self.migration_set.problems if p.file.path == path]
+
+    def before(self, position: int, budget: int = CHECKPOINT) -> Catalog | None:
+        """The schema before ``position`` if at most ``budget`` replays away, else None.
+
+        The result is kept for the next call; callers fork it, never change it.
+        """
+        pinned = self._pinned.get(position)
+        if pinned is not None:
+            self._pinned.move_to_end(position)
+            return pinned
+        if position >= self._frontier_at:
+            if position - self._frontier_at > budget:
+                return None
+            self.advance(position, budget)
+            catalog = self._frontier.fork()
+        else:
+            start = max(p for p in self._checkpoints if p <= position)
+            if position - start > budget:
+                return None
+            catalog = self._checkpoints[start].fork()
+            for migration in self.migrations[start:position]:
+                replay_up(migration, catalog)
+        self._pinned[position] = catalog
+        while len(self._pinned) > PINNED:
+            self._pinned.popitem(last=False)
+        return catalog
+
+    def advance(self, target: int, budget: int) -> bool:
+        """Replay at most ``budget`` migrations towards ``target``; True once it is reached."""
+        target = min(target, len(self.migrations))
+        stop = min(target, self._frontier_at + budget)
+        while self._frontier_at < stop:
+            if self._frontier_at % CHECKPOINT == 0:
+                # forking hands every object to copy-on-write: the frontier stays changeable
+                self._checkpoints[self._frontier_at] = self._frontier.fork()
+            replay_up(self.migrations[self._frontier_at], self._frontier)
+            self._frontier_at += 1
+        if self._frontier_at % CHECKPOINT == 0 and self._frontier_at not in self._checkpoints:
+            self._checkpoints[self._frontier_at] = self._frontier.fork()
+        return self._frontier_at >= target
+
+    def invalidate_after(self, position: int) -> None:
+        """Forget every schema that depends on migration ``position`` (those after it)."""
+        for space in (self._checkpoints, self._pinned):
+            for key in [key for key in space if key > position]:
+                del space[key]
+        if self._frontier_at > position:
+            start = max(p for p in self._checkpoints if p <= position)
+            self._frontier = self._checkpoints[start].fork()
+            self._frontier_at = start
+
+    def update(self, migration: Migration) -> bool:
+        """Put an edited migration in its place; True when later schemas were invalidated."""
+        position = self.position(migration.path)
+        if position is None:
+            return False
+        old = self.migrations[position]
+        self.migrations[position] = migration
+        if _up_texts(old) == _up_texts(migration) and [f.path for f in old.files] == [
+            f.path for f in migration.files
+        ]:
+            return False
+        self.invalidate_after(position)
+        return True
+
+    def check_each(
+        self, settings: Settings, selection: RuleSelection
+    ) -> Iterator[tuple[Migration, list[Finding], list[str]]]:
+        """Check every migration in order, each against the schema its predecessors leave, as
+        ``pgmig check DIRECTORY`` does; yields each migration, its findings and internal errors.
+        """
+        catalog = Catalog()
+        for migration in self.migrations:
+            result = analyze(migration, settings, before=catalog, selection=selection)
+            catalog = result.after_up
+            yield migration, result.findings, result.internal_errors
+
+    def reload(self, texts: Mapping[Path, str] | None = None) -> int | None:
+        """Read the directory again; the first position whose migration changed, or None.
+
+        Schemas after that position are invalidated; the ones before it are kept.
+        """
+        old = self.migrations
+        self.migration_set = load_directory(self.directory, self.tool, texts=texts)
+        self._index()
+        new = self.migrations
+        changed = next(
+            (
+                i
+                for i, (a, b) in enumerate(zip(old, new, strict=False))
+                if a.path != b.path or _up_texts(a) != _up_texts(b)
+            ),
+            None,
+        )
+        if changed is None and len(old) != len(new):
+            changed = min(len(old), len(new))
+        if changed is not None:
+            self.invalidate_after(changed)
+        return changed
+
+
+@attrs.define(eq=False)
+class DocumentCheck:
+    """The findings of one open document, as ``pgmig check`` reports them for that file."""
+
+    #: the document's migration (None: not a migration file pgmig knows)
+    migration: Migration | None
+    #: the document's text as a source file (for offsets)
+    file: SourceFile
+    #: findings in this file only, sorted by position
+    findings: list[Finding]
+    #: checked against the replayed history (False: the history was not replayed yet, so objects
+    #: the file does not create count as existing)
+    complete: bool
+    #: the directory's history, when the file belongs to one
+    history: History | None = None
+    #: the document's position in its history
+    position: int | None = None
+    #: the edit changed what later migrations see (their schemas were invalidated)
+    invalidated: bool = False
+    internal_errors: list[str] = attrs.Factory(list)
+
+
+@attrs.define(eq=False)
+class Histories:
+    """The histories of every migration directory the editor touched, by directory and tool."""
+
+    _histories: dict[tuple[Path, Tool | None], History] = attrs.field(factory=dict)
+
+    def get(
+        self, directory: Path, tool: Tool | None, texts: Mapping[Path, str] | None = None
+    ) -> History:
+        """The history of ``directory``, read on first use."""
+        key = (directory, tool)
+        history = self._histories.get(key)
+        if history is None:
+            history = self._histories[key] = History.load(directory, tool, texts)
+        return history
+
+    def loaded(self) -> list[History]:
+        return list(self._histories.values())
+
+    def clear(self) -> None:
+        self._histories.clear()
+
+    def containing(self, path: Path) -> list[History]:
+        """The histories a file at ``path`` may belong to (a migration, a plan, a sibling)."""
+        return [
+            h
+            for h in self._histories.values()
+            if h.directory == path.parent or h.directory in path.parents
+        ]
+
+    def check(
+        self,
+        path: Path,
+        text: str,
+        settings: Settings,
+        selection: RuleSelection,
+        *,
+        tool: Tool | None,
+        texts: Mapping[Path, str] | None = None,
+        budget: int = CHECKPOINT,
+    ) -> DocumentCheck:
+        """Check an open document against its directory's history, as ``pgmig check`` would.
+
+        When the schema before the document is more than ``budget`` replays away, the document
+        is checked without its history (``complete`` False); `History.advance` then prepares it.
+        """
+        migration = load_file(path, text=text, tool=tool)
+        if migration is None:
+            return DocumentCheck(None, SourceFile(path, text), [], True)
+        file = migration.file_for(path) or SourceFile(path, text)
+        history = self.get(history_directory(migration), tool, texts)
+        position = history.position(path)
+        invalidated = False
+        before: Catalog | None = Catalog()
+        extra: list[Finding] = []
+        if position is not None:
+            invalidated = history.update(migration)
+            before = history.before(position, budget)
+            extra = set_problem_findings(history.problems_for(path), selection)
+        result = analyze(migration, settings, before=before, selection=selection)
+        findings = [f for f in result.findings if f.path == path] + extra
+        findings.sort(key=lambda f: (f.span.start, f.span.end, f.rule))
+        return DocumentCheck(
+            migration,
+            file,
+            findings,
+            before is not None,
+            history if position is not None else None,
+            position,
+            invalidated,
+            result.internal_errors,
+        )

@@ -1,0 +1,1 @@
+"""The language server (pygls): handlers and conversion to LSP types, nothing else."""

@@ -1,0 +1,143 @@
+"""Diagnostics: document open/change/save/close, pull requests, and findings as diagnostics.
+
+A diagnostic carries what the editor needs without asking again: ``code`` (the rule id),
+``codeDescription.href`` (the rule's documentation), ``source`` ``pgmig`` and, in ``data``, the
+finding's code actions with the document version they were computed on (`data_actions`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from pgmig_lsp.findings import Finding, Severity
+from pgmig_lsp.history import DocumentCheck
+from pgmig_lsp.lsp.positions import LineIndex
+from pgmig_lsp.rules.docs import rule_url
+from pgmig_lsp.source import SourceFile
+
+if TYPE_CHECKING:
+    from pgmig_lsp.editor.actions import Action
+    from pgmig_lsp.lsp.server import PgmigServer
+
+SOURCE = "pgmig"
+
+_SEVERITIES = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.INFO: types.DiagnosticSeverity.Information,
+}
+#: rules whose finding marks text that does nothing (editors fade it)
+_UNNECESSARY = frozenset({"unused-ignore"})
+
+
+def to_diagnostic(
+    finding: Finding, file: SourceFile, index: LineIndex, version: int | None
+) -> types.Diagnostic:
+    """One finding as an LSP diagnostic of the document ``file`` (at ``version``)."""
+    from pgmig_lsp.editor.actions import finding_actions, to_data
+
+    return types.Diagnostic(
+        range=index.range(finding.span),
+        message=finding.message,
+        severity=_SEVERITIES[finding.severity],
+        code=finding.rule,
+        code_description=types.CodeDescription(href=rule_url(finding.rule)),
+        source=SOURCE,
+        tags=[types.DiagnosticTag.Unnecessary] if finding.rule in _UNNECESSARY else None,
+        data={"version": version, "actions": to_data(finding_actions(file, finding))},
+    )
+
+
+def to_diagnostics(
+    check: DocumentCheck, index: LineIndex, version: int | None
+) -> list[types.Diagnostic]:
+    return [to_diagnostic(finding, check.file, index, version) for finding in check.findings]
+
+
+def data_actions(diagnostic: types.Diagnostic, version: int | None) -> list[Action]:
+    """The actions a diagnostic carries, if it was computed on document ``version``."""
+    from pgmig_lsp.editor.actions import from_data
+
+    data: Any = diagnostic.data
+    if diagnostic.source != SOURCE or not isinstance(data, dict):
+        return []
+    if data.get("version") != version:
+        return []  # the text changed since: the edits' offsets no longer hold
+    return from_data(data.get("actions"))
+
+
+# -- handlers ------------------------------------------------------------------------------------
+
+
+def did_open(ls: PgmigServer, params: types.DidOpenTextDocumentParams) -> None:
+    from pgmig_lsp.lsp.server import uri_path
+
+    uri = params.text_document.uri
+    path = uri_path(uri)
+    if path is None:
+        return
+    if ls.pull_diagnostics and uri in ls.checker.pushed:
+        # pushed by `pgmig.checkWorkspace` while closed: the client pulls from now on
+        ls.checker.publish(uri, [], None)
+    ls.checker.open(uri, path)
+
+
+def did_change(ls: PgmigServer, params: types.DidChangeTextDocumentParams) -> None:
+    state = ls.checker.documents.get(params.text_document.uri)
+    if state is not None:
+        ls.checker.schedule(state)
+
+
+def did_save(ls: PgmigServer, params: types.DidSaveTextDocumentParams) -> None:
+    state = ls.checker.documents.get(params.text_document.uri)
+    if state is None:
+        return
+    ls.checker.schedule(state, forced=True)
+    check = state.check
+    if check is not None and check.history is not None and check.position is not None:
+        # the other files of this migration, and the later ones, read it from disk
+        ls.checker.recheck_after(check.history, check.position, skip=state.uri)
+
+
+async def did_close(ls: PgmigServer, params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    state = ls.checker.close(uri)
+    if not ls.pull_diagnostics:
+        ls.checker.publish(uri, [], None)
+    if state is None or state.check is None or state.check.history is None:
+        return
+    # unsaved text is dropped: the history takes the file from disk again
+    history = state.check.history
+    changed = await ls.checker.run(history.reload, ls.open_texts())
+    if changed is not None:
+        ls.checker.recheck_after(history, changed)
+
+
+async def pull(
+    ls: PgmigServer, params: types.DocumentDiagnosticParams
+) -> types.DocumentDiagnosticReport:
+    """``textDocument/diagnostic``: the findings of the document's current version."""
+    state = ls.checker.documents.get(params.text_document.uri)
+    if state is None:
+        return types.RelatedFullDocumentDiagnosticReport(items=[])
+    await ls.checker.current(state)
+    result_id = str(state.serial)
+    if params.previous_result_id == result_id:
+        return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+    return types.RelatedFullDocumentDiagnosticReport(items=state.diagnostics, result_id=result_id)
+
+
+def register(ls: PgmigServer) -> None:
+    ls.feature(types.TEXT_DOCUMENT_DID_OPEN)(did_open)
+    ls.feature(types.TEXT_DOCUMENT_DID_CHANGE)(did_change)
+    ls.feature(types.TEXT_DOCUMENT_DID_SAVE)(did_save)
+    ls.feature(types.TEXT_DOCUMENT_DID_CLOSE)(did_close)
+    ls.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        # a migration's findings depend on the ones before it
+        types.DiagnosticOptions(
+            identifier=SOURCE, inter_file_dependencies=True, workspace_diagnostics=False
+        ),
+    )(pull)

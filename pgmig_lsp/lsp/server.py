@@ -1,0 +1,199 @@
+"""``pgmig serve``: the pygls language server and the state its handlers share.
+
+Handlers live in one module per feature area (`diagnostics`, `actions`, `hover`, `symbols`,
+`commands`, `workspace`); each registers itself on the server `create_server` builds. All core
+work (loading, replaying, analyzing) runs on the `Checker`'s one worker thread, so the event loop
+keeps reading messages and a newer edit can supersede an older one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import attrs
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
+
+from pgmig_lsp import __version__
+from pgmig_lsp.history import DocumentCheck, Histories
+from pgmig_lsp.lsp.checking import Checker
+from pgmig_lsp.lsp.configuration import SettingsResolver
+from pgmig_lsp.lsp.positions import LineIndex, LspWorkspace
+from pgmig_lsp.migrations.discover import load_file
+from pgmig_lsp.migrations.model import Migration
+
+#: how often the server checks that the editor that started it still runs (seconds)
+PARENT_POLL = 2.0
+
+logger = logging.getLogger("pgmig.lsp")
+
+
+@attrs.frozen
+class Snapshot:
+    """An open document at one version, with its check when that is for this version."""
+
+    path: Path
+    text: str
+    version: int | None
+    check: DocumentCheck | None
+
+    def migration(self, ls: PgmigServer) -> Migration | None:
+        """The document's migration (worker thread)."""
+        if self.check is not None:
+            return self.check.migration
+        from pgmig_lsp.lsp.configuration import configured_tool
+
+        settings = ls.resolver.for_file(self.path)
+        return load_file(self.path, text=self.text, tool=configured_tool(settings))
+
+
+class PgmigServer(LanguageServer):
+    """The language server, holding what the handlers share."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "pgmig", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+        )
+        self.resolver = SettingsResolver()
+        self.histories = Histories()
+        self.checker = Checker(self)
+        #: raw ``initializationOptions`` were read (the editor's values apply from the start)
+        self.initialized = False
+
+    # -- client capabilities -------------------------------------------------------------------
+
+    def client_supports(self, path: str) -> bool:
+        """Whether a dotted client capability (snake_case attributes) is set and truthy."""
+        value: Any = self.client_capabilities
+        for part in path.split("."):
+            value = getattr(value, part, None)
+            if value is None:
+                return False
+        return bool(value)
+
+    @property
+    def pull_diagnostics(self) -> bool:
+        """The client pulls diagnostics: pushing them too would show each one twice."""
+        return self.client_supports("text_document.diagnostic")
+
+    # -- messages to the user -----------------------------------------------------------------
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        """A line in the editor's log (the output channel)."""
+        try:
+            self.window_log_message(types.LogMessageParams(type=kind, message=message))
+        except Exception:  # the client went away: nothing to tell
+            logger.warning("cannot log to the client: %s", message)
+
+    def show(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
+        """A message the user sees (and the log gets too)."""
+        self.log(message, kind)
+        try:
+            self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+        except Exception:
+            logger.warning("cannot show a message: %s", message)
+
+    def log_exception(self, what: str, error: BaseException) -> None:
+        """Log an unexpected error with its traceback; the server goes on."""
+        trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        self.log(f"pgmig: {what} failed: {error!r}\n{trace}", types.MessageType.Error)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """pygls calls this for a handler's exception (a request is also answered with it)."""
+        self.log_exception(getattr(source, "__name__", "a handler"), error)
+
+    # -- documents and paths ------------------------------------------------------------------
+
+    def line_index(self, text: str) -> LineIndex:
+        return LineIndex(text, self.workspace.position_codec)
+
+    def snapshot(self, uri: str) -> Snapshot | None:
+        """An open document's path, text, version and last check (None: not open, not a file)."""
+        document = self.workspace.text_documents.get(uri)
+        path = uri_path(uri)
+        if document is None or path is None:
+            return None
+        state = self.checker.documents.get(uri)
+        check = state.check if state is not None and state.version == document.version else None
+        return Snapshot(path, document.source, document.version, check)
+
+    def open_document(self, path: Path) -> TextDocument | None:
+        """The open document of ``path`` (URIs of one file may be spelled differently)."""
+        for uri, document in self.workspace.text_documents.items():
+            if uri_path(uri) == path:
+                found: TextDocument = document
+                return found
+        return None
+
+    def open_texts(self) -> dict[Path, str]:
+        """The unsaved texts of every open document, by path."""
+        texts = {}
+        for uri, document in self.workspace.text_documents.items():
+            path = uri_path(uri)
+            if path is not None:
+                texts[path] = document.source
+        return texts
+
+    def use_lsp_lines(self) -> None:
+        """Give the workspace documents that split lines as LSP does (see `positions`)."""
+        old = self.workspace
+        self.protocol._workspace = LspWorkspace(  # pygls builds it in initialize
+            old.root_uri,
+            types.TextDocumentSyncKind.Incremental,
+            list(old.folders.values()),
+            old.position_encoding,
+        )
+
+
+def uri_path(uri: str) -> Path | None:
+    """The file system path of a ``file:`` URI (None for other schemes)."""
+    if not uri.startswith("file:"):
+        return None
+    path = to_fs_path(uri)
+    return Path(path) if path else None
+
+
+async def watch_parent(ls: PgmigServer, pid: int) -> None:
+    """Exit when the editor process that started the server is gone."""
+    while True:
+        await asyncio.sleep(PARENT_POLL)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            logger.warning("the editor (process %s) is gone: exiting", pid)
+            ls.checker.stop()
+            os._exit(0)
+        except PermissionError:  # alive, owned by another user
+            pass
+
+
+def create_server() -> PgmigServer:
+    """The server with every feature registered."""
+    from pgmig_lsp.lsp import actions, commands, diagnostics, hover, symbols, workspace
+
+    ls = PgmigServer()
+    for feature in (workspace, diagnostics, actions, hover, symbols, commands):
+        feature.register(ls)
+    return ls
+
+
+def serve(tcp: tuple[str, int] | None = None) -> int:
+    """Run the server on stdio, or on a TCP port (for debugging)."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="pgmig: %(message)s")
+    ls = create_server()
+    try:
+        if tcp is not None:
+            ls.start_tcp(*tcp)
+        else:
+            ls.start_io()
+    finally:
+        ls.checker.stop()
+    return 0
