@@ -1,9 +1,10 @@
 """Benchmark: ``pgmig check`` on a large corpus against squawk, in the same run.
 
-    python bench/check_corpus.py [DIR] [--files N] [--runs K]
+    python bench/check_corpus.py [DIR] [--files N] [--projects P] [--runs K]
 
 Without DIR, a corpus of N (default 2,500) realistic dbmate migrations is generated in a temp
-directory. Each tool runs as a whole process (start-up included), K times; the medians and the
+directory: one history, or with ``--projects P`` spread over P projects (each its own history,
+like a corpus of real repositories). Each tool runs as a whole process (start-up included), K times; the medians and the
 ratios to squawk are printed, with peak memory (max RSS) of each.
 """
 
@@ -21,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.corpus import write_corpus
+from bench.corpus import write_corpus, write_projects
 
 
 def timed(command: list[str], cwd: Path) -> tuple[float, int]:
@@ -55,12 +56,16 @@ def main() -> int:
     args = argparse.ArgumentParser(description=__doc__)
     args.add_argument("directory", nargs="?", type=Path)
     args.add_argument("--files", type=int, default=2500)
+    args.add_argument("--projects", type=int, default=1)
     args.add_argument("--runs", type=int, default=5)
     options = args.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="pgmig-bench-"))
     try:
-        directory = options.directory or tmp / "db" / "migrations"
-        if options.directory is None:
+        directory = options.directory or tmp / "corpus"
+        if options.directory is None and options.projects > 1:
+            write_projects(directory, options.files, options.projects)
+        elif options.directory is None:
+            directory = tmp / "db" / "migrations"
             write_corpus(directory, options.files)
         files = sorted(p for p in directory.rglob("*.sql"))
         size = sum(p.stat().st_size for p in files)

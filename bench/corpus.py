@@ -174,6 +174,17 @@ def write_corpus(directory: Path, files: int = 2500, seed: int = 1) -> list[Path
     return paths
 
 
+def write_projects(root: Path, files: int = 2835, projects: int = 100, seed: int = 1) -> list[Path]:
+    """Like a corpus of real repositories: ``files`` migrations spread over ``projects``
+    dbmate projects (``root/<project>/db/migrations``), each with its own history."""
+    paths: list[Path] = []
+    for number in range(projects):
+        share = files // projects + (1 if number < files % projects else 0)
+        directory = root / f"project{number:03d}" / "db" / "migrations"
+        paths.extend(write_corpus(directory, share, seed + number))
+    return paths
+
+
 def large_migration(lines: int = 1264, seed: int = 7) -> str:
     """One migration of about ``lines`` lines (the largest real file is 33 KB, 1,264 lines)."""
     corpus = Corpus(seed)

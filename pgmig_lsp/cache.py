@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from pgmig_lsp import __version__
 from pgmig_lsp.findings import Edit, Finding, Fix, Severity
@@ -99,7 +100,7 @@ class FindingsCache:
         self._used: set[str] = set()
         self._dirty = False
         with contextlib.suppress(OSError, ValueError):
-            loaded = json.loads(self.path.read_text(encoding="utf-8"))
+            loaded = orjson.loads(self.path.read_bytes())
             if isinstance(loaded, dict):
                 self._entries = loaded
 
@@ -126,6 +127,6 @@ class FindingsCache:
             if not gitignore.exists():
                 gitignore.write_text("# created by pgmig\n*\n", encoding="utf-8")
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(entries, out, separators=(",", ":"))
+            with os.fdopen(fd, "wb") as out:
+                out.write(orjson.dumps(entries))
             os.replace(tmp, self.path)

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import attrs
+import orjson
 from pglast import parser as pg
 
 from pgmig_lsp.source import Span
@@ -152,12 +153,20 @@ def _token_span(text: str, offset: int) -> tuple[int, int]:
     return offset, offset + 1
 
 
+def load_json(text: str) -> Any:
+    """Decode pglast's JSON parse tree (orjson: about twice as fast as the standard library)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # nesting deeper than orjson's limit
+        return json.loads(text)
+
+
 def parse_sql(text: str, base: int = 0) -> ParsedSQL:
     """Parse ``text`` (which starts at file offset ``base``) into statements and syntax errors."""
     if not text.strip():
         return ParsedSQL([], [])
     try:
-        raw = json.loads(pg.parse_sql_json(text))
+        raw = load_json(pg.parse_sql_json(text))
     except pg.ParseError:
         return _parse_piecewise(text, base)
     return ParsedSQL(_statements_from_json(raw, text, base, ByteLocator(text, base)), [])
@@ -175,7 +184,7 @@ def _parse_piecewise(text: str, base: int) -> ParsedSQL:
             continue
         piece = text[start:end]
         try:
-            raw = json.loads(pg.parse_sql_json(piece))
+            raw = load_json(pg.parse_sql_json(piece))
         except pg.ParseError as exc:
             message = str(exc.args[0]) if exc.args else "syntax error"
             # pglast gives no position for "at end of input"

@@ -15,7 +15,6 @@ the file exactly, non-ASCII text and ``''`` in quoted bodies included.
 
 from __future__ import annotations
 
-import json
 import re
 import weakref
 from typing import Any
@@ -25,7 +24,7 @@ from pglast import parser as pg
 from pgmig_lsp.source import Span
 from pgmig_lsp.sql.nodes import Node, def_options
 from pgmig_lsp.sql.offsets import ByteLocator
-from pgmig_lsp.sql.parse import Statement, parse_sql
+from pgmig_lsp.sql.parse import Statement, load_json, parse_sql
 
 _CACHE: weakref.WeakKeyDictionary[Statement, list[Statement]] = weakref.WeakKeyDictionary()
 
@@ -206,7 +205,7 @@ def _quoted_mapping(raw: str, start: int) -> list[int] | None:
 
 def _plpgsql_statements(statement: Statement, file_text: str, source: _Body) -> list[Statement]:
     text = file_text[statement.span.start : statement.span.end]
-    tree = json.loads(pg.parse_plpgsql_json(text))
+    tree = load_json(pg.parse_plpgsql_json(text))
     queries: list[tuple[str, int]] = []
     for function in tree if isinstance(tree, list) else [tree]:
         _collect(function, 0, queries)
