@@ -62,8 +62,15 @@ class TypeUse:
     relation: Node | None = None
 
 
-def type_uses(statement: Statement) -> Iterator[TypeUse]:
-    """Every type a statement declares for a column, attribute or domain."""
+def type_uses(statement: Statement) -> tuple[TypeUse, ...]:
+    """Every type a statement declares for a column, attribute or domain (found once)."""
+    uses: tuple[TypeUse, ...] | None = statement.memo.get("type uses")
+    if uses is None:
+        uses = statement.memo["type uses"] = tuple(_type_uses(statement))
+    return uses
+
+
+def _type_uses(statement: Statement) -> Iterator[TypeUse]:
     if statement.in_function:
         return
     body = statement.body

@@ -34,14 +34,15 @@ class Statement:
     #: inside a function body (PL/pgSQL), not run by the migration itself
     in_function: bool = False
     index: int = 0
+    #: the node's kind (``"IndexStmt"``) and fields, read once: rules ask for them constantly
+    kind: str = attrs.field(init=False)
+    body: Node = attrs.field(init=False)
+    #: facts rules derive from the statement, computed once for all of them
+    memo: dict[str, Any] = attrs.field(init=False, factory=dict)
 
-    @property
-    def kind(self) -> str:
-        return kind_of(self.node)
-
-    @property
-    def body(self) -> Node:
-        return body_of(self.node)
+    def __attrs_post_init__(self) -> None:
+        self.kind = kind_of(self.node)
+        self.body = body_of(self.node)
 
     def at(self, location: int | None) -> int:
         """File offset of a node's ``location`` (a byte offset into the parsed string)."""
