@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import pytest
 import pytest_lsp
 from pytest_lsp import LanguageClient
 
@@ -21,7 +20,6 @@ async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
     del _recorders[id(lsp_client)]
 
 
-@pytest.fixture
-def recorder(client: LanguageClient) -> Recorder:
-    """The registrations and applied edits the server sent to ``client``."""
+def recorder_of(client: LanguageClient) -> Recorder:
+    """The registrations, applied edits and published diagnostics the server sent ``client``."""
     return _recorders[id(client)]

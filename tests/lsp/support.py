@@ -8,7 +8,7 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -89,16 +89,41 @@ def capabilities(
 
 
 class Recorder:
-    """What the server asked of the client beyond pytest-lsp's defaults."""
+    """What the server sent the client beyond what pytest-lsp keeps."""
 
     def __init__(self) -> None:
         self.registrations: list[types.Registration] = []
         self.applied: list[types.WorkspaceEdit] = []
+        #: every ``publishDiagnostics``, in order (pytest-lsp keeps the last per URI)
+        self.published: list[types.PublishDiagnosticsParams] = []
 
 
 def attach(client: LanguageClient) -> Recorder:
-    """Answer ``client/registerCapability`` and ``workspace/applyEdit`` (pytest-lsp does not)."""
+    """Answer ``client/registerCapability`` and ``workspace/applyEdit`` (pytest-lsp does not)
+    and record every ``publishDiagnostics``."""
     recorder = Recorder()
+    features = client.protocol.fm.features
+    keep = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+    def published(params: types.PublishDiagnosticsParams) -> None:
+        recorder.published.append(params)
+        keep(params)
+
+    features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = published
+
+    # lsprotocol reads any code action holding a `command` as a bare Command (its hook tests
+    # for the key, not for a string); clients tell them apart by the value's type
+    converter = client.protocol._converter
+
+    def code_action_or_command(value: Any, _: type) -> types.Command | types.CodeAction:
+        if isinstance(value.get("command"), str):
+            return converter.structure(value, types.Command)
+        return converter.structure(value, types.CodeAction)
+
+    converter.register_structure_hook(
+        Union[types.Command, types.CodeAction],  # noqa: UP007 - the hook is keyed on this form
+        code_action_or_command,
+    )
 
     @client.feature(types.CLIENT_REGISTER_CAPABILITY)
     def register(params: types.RegistrationParams) -> None:
@@ -181,3 +206,47 @@ def rules_of(diagnostics: Sequence[types.Diagnostic]) -> list[str]:
 
 def errors_logged(client: LanguageClient) -> list[str]:
     return [m.message for m in client.log_messages if m.type == types.MessageType.Error]
+
+
+def _offset(text: str, position: types.Position) -> int:
+    """A UTF-16 LSP position as an offset into ``text`` (lines end at \\n)."""
+    lines = text.split("\n")
+    if position.line >= len(lines):
+        return len(text)
+    start = sum(len(line) + 1 for line in lines[: position.line])
+    line = lines[position.line]
+    units = 0
+    for index, char in enumerate(line):
+        if units >= position.character:
+            return start + index
+        units += 2 if ord(char) > 0xFFFF else 1
+    return start + len(line)
+
+
+def apply_text_edits(text: str, edits: Sequence[types.TextEdit]) -> str:
+    spans = sorted(
+        ((_offset(text, e.range.start), _offset(text, e.range.end), e.new_text) for e in edits),
+        reverse=True,
+    )
+    for start, end, new in spans:
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def apply_workspace_edit(files: dict[str, str], edit: types.WorkspaceEdit) -> dict[str, str]:
+    """The texts (by URI) after the edit, as a client applies it; created files start empty."""
+    out = dict(files)
+    for uri, edits in (edit.changes or {}).items():
+        out[uri] = apply_text_edits(out[uri], edits)
+    for change in edit.document_changes or ():
+        if isinstance(change, types.CreateFile):
+            assert change.uri not in out, f"{change.uri} exists already"
+            out[change.uri] = ""
+        elif isinstance(change, types.TextDocumentEdit):
+            text_edits = [e for e in change.edits if isinstance(e, types.TextEdit)]
+            out[change.text_document.uri] = apply_text_edits(
+                out[change.text_document.uri], text_edits
+            )
+        else:
+            raise AssertionError(f"unexpected change {change!r}")
+    return out
