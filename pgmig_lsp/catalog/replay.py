@@ -24,6 +24,12 @@ from pgmig_lsp.catalog.model import (
     Trigger,
     TypeDef,
 )
+from pgmig_lsp.catalog.naming import (
+    choose_name,
+    expression_columns,
+    index_column_names,
+    name_addition,
+)
 from pgmig_lsp.sql.nodes import (
     Node,
     QualifiedName,
@@ -116,6 +122,10 @@ class Replay:
         self.migration = migration
         #: relations this replay created (that did not exist before), following renames
         self.created_tables: set[Key] = set()
+        #: for unnamed constraints not yet added: the middle part of PostgreSQL's name for them
+        self._name_parts: dict[int, str | None] = {}
+        #: for exclusion constraints not yet added: their index's access method
+        self._access_methods: dict[int, str] = {}
         self._handlers: dict[str, Callable[[Node, Origin], None]] = {
             "CreateStmt": self._create_table,
             "AlterTableStmt": self._alter_table,
@@ -178,29 +188,74 @@ class Replay:
 
     def _constraint(self, con: Node, origin: Origin, columns: tuple[str, ...] = ()) -> Constraint:
         ref = self._table_key(con.get("pktable"))
-        return Constraint(
+        contype = _CONTYPE.get(con.get("contype", ""), "c")
+        if contype == "x":
+            pairs = [
+                (item.get("List") or {}).get("items") or [] for item in con.get("exclusions") or []
+            ]
+            elems = [pair[0] for pair in pairs if pair]
+            columns = tuple(index_column_names(elems))
+        constraint = Constraint(
             name=con.get("conname", ""),
-            type=_CONTYPE.get(con.get("contype", ""), "c"),
+            type=contype,
             columns=strings(con.get("keys")) or strings(con.get("fk_attrs")) or columns,
             references=ref,
             referenced_columns=strings(con.get("pk_attrs")),
             validated=not con.get("skip_validation", False),
             origin=origin,
         )
+        if contype == "x":
+            self._access_methods[id(constraint)] = con.get("access_method") or "gist"
+        if not constraint.name:
+            # what PostgreSQL's name for it is made of (see `_add_constraint`)
+            if contype == "c":
+                used = expression_columns(con.get("raw_expr"))
+                self._name_parts[id(constraint)] = used[0] if len(used) == 1 else None
+            elif contype in ("u", "x"):
+                including = strings(con.get("including"))
+                self._name_parts[id(constraint)] = name_addition((*constraint.columns, *including))
+            elif contype == "f":
+                self._name_parts[id(constraint)] = name_addition(constraint.columns)
+        return constraint
+
+    def _relation_name_taken(self, schema: str, name: str) -> bool:
+        key = (schema, name)
+        catalog = self.catalog
+        if key in catalog.tables or key in catalog.indexes or key in catalog.sequences:
+            return True
+        typedef = catalog.types.get(key)
+        return typedef is not None and typedef.kind == "composite"
+
+    def _constraint_name_taken(self, schema: str, name: str) -> bool:
+        return any(
+            table.schema == schema and name in table.constraints
+            for table in self.catalog.tables.values()
+        )
+
+    def _constraint_name(self, table: Table, con: Constraint) -> str:
+        """The name PostgreSQL gives an unnamed constraint of ``table``."""
+        schema = table.schema
+        addition = self._name_parts.pop(id(con), None)
+        if con.type in ("p", "u", "x"):
+            # the name of the backing index too: not taken by a relation or a constraint
+            label = {"p": "pkey", "u": "key", "x": "excl"}[con.type]
+            return choose_name(
+                table.name,
+                None if con.type == "p" else addition,
+                label,
+                lambda name: (
+                    self._relation_name_taken(schema, name)
+                    or self._constraint_name_taken(schema, name)
+                ),
+            )
+        label = "fkey" if con.type == "f" else "check"
+        return choose_name(
+            table.name, addition, label, lambda name: self._constraint_name_taken(schema, name)
+        )
 
     def _add_constraint(self, table: Table, con: Constraint) -> None:
         if not con.name:
-            suffix = {"p": "pkey", "u": "key", "f": "fkey", "c": "check", "x": "excl"}[con.type]
-            base = (
-                "_".join([table.name, *con.columns[:1], suffix])
-                if con.type != "p"
-                else (f"{table.name}_pkey")
-            )
-            name, n = base, 0
-            while name in table.constraints:
-                n += 1
-                name = f"{base}{n}"
-            con.name = name
+            con.name = self._constraint_name(table, con)
         table.constraints[con.name] = con
         if con.type == "f" and con.references is not None:
             self.catalog.note_foreign_key(table.key, con.references)
@@ -214,6 +269,7 @@ class Replay:
                     table=table.key,
                     columns=con.columns,
                     unique=con.type != "x",
+                    method=self._access_methods.pop(id(con), "btree"),
                     origin=con.origin,
                 ),
             )
@@ -309,11 +365,14 @@ class Replay:
         table = self._table_key(body.get("relation"))
         if table is None:
             return
-        columns: list[str | None] = []
-        for param in body.get("indexParams", []) or []:
-            elem = param.get("IndexElem", {})
-            columns.append(elem.get("name"))
-        name = body.get("idxname") or "_".join([table[1], *(c or "expr" for c in columns), "idx"])
+        params = body.get("indexParams", []) or []
+        columns: list[str | None] = [(p.get("IndexElem") or {}).get("name") for p in params]
+        name = body.get("idxname") or choose_name(
+            table[1],
+            name_addition(index_column_names([*params, *(body.get("indexIncludingParams") or [])])),
+            "idx",
+            lambda candidate: self._relation_name_taken(table[0], candidate),
+        )
         key = (table[0], name)
         if key in self.catalog.indexes and body.get("if_not_exists"):
             return
