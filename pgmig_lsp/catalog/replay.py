@@ -10,6 +10,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import attrs
+
 from pgmig_lsp.catalog.model import (
     Catalog,
     Column,
@@ -59,6 +61,16 @@ def type_text(ref: TypeRef | None) -> str:
     if ref.modifiers:
         name += "(" + ",".join(str(m) for m in ref.modifiers) + ")"
     return name + ("[]" if ref.array else "")
+
+
+def _base_type(text: str) -> str:
+    """A column type's name without modifiers or array brackets."""
+    return text.split("(", 1)[0].removesuffix("[]")
+
+
+def _retyped(text: str, name: str) -> str:
+    """``text`` (a column type) with its type name replaced by ``name``."""
+    return name + text[len(_base_type(text)) :]
 
 
 def _without_locations(node: Any) -> Any:
@@ -567,36 +579,161 @@ class Replay:
     def _rename(self, body: Node, origin: Origin) -> None:
         kind = body.get("renameType")
         new = body.get("newname", "")
-        key = self._table_key(body.get("relation"))
+        if kind in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_FUNCTION", "OBJECT_PROCEDURE"):
+            self._rename_named(kind, body, new)
+            return
         catalog = self.catalog
-        if kind in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and key in catalog.tables:
-            assert key is not None
-            table = catalog.writable_table(key)
-            assert table is not None
-            del catalog.tables[key]
-            table.name = new
-            catalog.tables[table.key] = table
-            for constraint in table.constraints.values():
-                if constraint.type == "f" and constraint.references is not None:
-                    catalog.note_foreign_key(table.key, constraint.references)
-            if key in self.created_tables:
-                self.created_tables.add(table.key)
-            catalog.move_indexes(key, table.key)
+        relation = relation_name(body.get("relation"))
+        if relation is None:
+            return
+        key = self._key(relation, catalog.tables)  # type: ignore[arg-type]
+        if kind in ("OBJECT_SEQUENCE", "OBJECT_INDEX"):
+            space = catalog.sequences if kind == "OBJECT_SEQUENCE" else catalog.indexes
+            key = self._key(relation, space)  # type: ignore[arg-type]
+        if kind in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
+            if key in catalog.tables:
+                self._rename_table(key, new)
+            elif key in catalog.sequences:  # ALTER TABLE works on sequences too
+                self._rename_sequence(key, new)
+        elif kind == "OBJECT_SEQUENCE" and key in catalog.sequences:
+            self._rename_sequence(key, new)
         elif kind == "OBJECT_COLUMN" and key in catalog.tables:
-            assert key is not None
-            table = catalog.writable_table(key)
-            assert table is not None
-            old = body.get("subname", "")
-            if old in table.columns:
-                table.columns[old].name = new
-                # keep the column's place in the table
-                table.columns = {c.name: c for c in table.columns.values()}
-        elif kind == "OBJECT_INDEX" and key is not None:
-            renamed = catalog.writable_index((key[0], key[1]))
-            if renamed is not None:
-                catalog.drop_index((key[0], key[1]))
-                renamed.name = new
-                catalog.put_index((renamed.schema, new), renamed)
+            self._rename_column(key, body.get("subname", ""), new)
+        elif kind == "OBJECT_TABCONSTRAINT" and key in catalog.tables:
+            self._rename_constraint(key, body.get("subname", ""), new)
+        elif kind == "OBJECT_INDEX":
+            index = catalog.indexes.get(key)
+            if index is None:
+                return
+            owner = catalog.tables.get(index.table)
+            if owner is not None and key[1] in owner.constraints:
+                # the index of a key or exclusion constraint: the constraint is renamed too
+                self._rename_constraint(index.table, key[1], new)
+            else:
+                self._rename_index(key, new)
+
+    def _rename_table(self, key: Key, new: str) -> None:
+        catalog = self.catalog
+        referencing = [t.key for t in catalog.referencing_tables(key)]
+        table = catalog.writable_table(key)
+        assert table is not None
+        del catalog.tables[key]
+        table.name = new
+        catalog.tables[table.key] = table
+        # foreign keys point at the table itself, not at its name
+        for other_key in [*referencing, table.key]:
+            other = catalog.writable_table(other_key)
+            if other is None:
+                continue
+            for constraint in other.constraints.values():
+                if constraint.type == "f" and constraint.references == key:
+                    constraint.references = table.key
+        for constraint in table.constraints.values():
+            if constraint.type == "f" and constraint.references is not None:
+                catalog.note_foreign_key(table.key, constraint.references)
+        for other_key in referencing:
+            catalog.note_foreign_key(other_key, table.key)
+        if key in self.created_tables:
+            self.created_tables.add(table.key)
+        catalog.move_indexes(key, table.key)
+
+    def _rename_column(self, key: Key, old: str, new: str) -> None:
+        catalog = self.catalog
+        table = catalog.writable_table(key)
+        if table is None or old not in table.columns:
+            return
+        table.columns[old].name = new
+        # keep the column's place in the table
+        table.columns = {c.name: c for c in table.columns.values()}
+
+        def renamed(columns: tuple[str | None, ...]) -> tuple[str, ...]:
+            return tuple(new if c == old else c for c in columns)  # type: ignore[misc]
+
+        for constraint in table.constraints.values():
+            constraint.columns = renamed(constraint.columns)
+            if constraint.type == "f" and constraint.references == key:
+                constraint.referenced_columns = renamed(constraint.referenced_columns)
+        for other in catalog.referencing_tables(key):
+            writable = catalog.writable_table(other.key)
+            assert writable is not None
+            for constraint in writable.constraints.values():
+                if constraint.type == "f" and constraint.references == key:
+                    constraint.referenced_columns = renamed(constraint.referenced_columns)
+        for index_key in catalog.index_keys_on(key):
+            index = catalog.writable_index(index_key)
+            if index is not None and old in index.columns:
+                index.columns = tuple(new if c == old else c for c in index.columns)
+
+    def _rename_constraint(self, key: Key, old: str, new: str) -> None:
+        table = self.catalog.writable_table(key)
+        if table is None or old not in table.constraints:
+            return
+        constraint = table.constraints.pop(old)
+        constraint.name = new
+        table.constraints[new] = constraint
+        if constraint.type in ("p", "u", "x"):
+            self._rename_index((table.schema, old), new)
+
+    def _rename_index(self, key: Key, new: str) -> None:
+        catalog = self.catalog
+        renamed = catalog.writable_index(key)
+        if renamed is not None:
+            catalog.drop_index(key)
+            renamed.name = new
+            catalog.put_index((renamed.schema, new), renamed)
+
+    def _rename_sequence(self, key: Key, new: str) -> None:
+        sequence = self.catalog.sequences.pop(key)
+        self.catalog.sequences[(key[0], new)] = attrs.evolve(sequence, name=new)
+
+    def _rename_named(self, kind: str, body: Node, new: str) -> None:
+        """``ALTER TYPE/DOMAIN/FUNCTION … RENAME TO``: what uses it follows (by OID)."""
+        catalog = self.catalog
+        target = body.get("object") or {}
+        if kind in ("OBJECT_FUNCTION", "OBJECT_PROCEDURE"):
+            signature = target.get("ObjectWithArgs") or {}
+            name = QualifiedName.from_parts(strings(signature.get("objname")))
+            key = self._key(name, catalog.functions)  # type: ignore[arg-type]
+            overloads = catalog.functions.get(key)
+            if not overloads:
+                return
+            new_key = (key[0], new)
+            # without argument types, the one function of that name
+            moved = [attrs.evolve(f, name=new) for f in overloads]
+            del catalog.functions[key]
+            catalog.functions[new_key] = [*catalog.functions.get(new_key, []), *moved]
+            old_names = {".".join(key), key[1]}
+            for table in list(catalog.tables.values()):
+                if any(t.function in old_names for t in table.triggers.values()):
+                    writable = catalog.writable_table(table.key)
+                    assert writable is not None
+                    writable.triggers = {
+                        n: attrs.evolve(t, function=".".join(new_key))
+                        if t.function in old_names
+                        else t
+                        for n, t in writable.triggers.items()
+                    }
+            return
+        parts = strings(target.get("List", {}).get("items")) if "List" in target else ()
+        if not parts:
+            parts = strings(target.get("TypeName", {}).get("names"))
+        name = QualifiedName.from_parts(parts)
+        key = self._key(name, catalog.types)  # type: ignore[arg-type]
+        typedef = catalog.types.pop(key, None)
+        if typedef is None:
+            return
+        new_key = (key[0], new)
+        catalog.types[new_key] = attrs.evolve(typedef, name=new)
+        old_names = {key[1], ".".join(key)}
+        for table in list(catalog.tables.values()):
+            if any(_base_type(c.type) in old_names for c in table.columns.values()):
+                writable = catalog.writable_table(table.key)
+                assert writable is not None
+                for column in writable.columns.values():
+                    if _base_type(column.type) in old_names:
+                        column.type = _retyped(
+                            column.type, ".".join(new_key) if "." in column.type else new
+                        )
 
     def _set(self, body: Node, origin: Origin) -> None:
         if body.get("name") != "search_path" or body.get("kind") != "VAR_SET_VALUE":

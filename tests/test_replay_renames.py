@@ -1,0 +1,90 @@
+"""Renames in the replay: what refers to the renamed object by OID follows it, as in PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pgmig_lsp.catalog.model import Catalog, Origin
+from pgmig_lsp.catalog.replay import Replay
+from pgmig_lsp.sql.parse import parse_sql
+
+BASE = """
+CREATE TYPE app_status AS ENUM ('a', 'b');
+CREATE TABLE accounts (id bigint PRIMARY KEY, email text UNIQUE, status app_status[]);
+CREATE TABLE invoices (id bigint PRIMARY KEY, account_id bigint REFERENCES accounts (id));
+CREATE INDEX invoices_account_idx ON invoices (account_id);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION touch();
+"""
+
+
+def replayed(sql: str) -> Catalog:
+    catalog = Catalog()
+    replay = Replay(catalog, "m.sql")
+    for statement in parse_sql(BASE + sql).statements:
+        replay.apply(statement, Origin(Path("m.sql"), statement.span, "m.sql"))
+    return catalog
+
+
+def test_renamed_table_keeps_the_foreign_keys_that_point_at_it() -> None:
+    catalog = replayed("ALTER TABLE accounts RENAME TO customers;")
+    fk = catalog.tables[("public", "invoices")].constraints["invoices_account_id_fkey"]
+    assert fk.references == ("public", "customers")
+    assert [t.name for t in catalog.referencing_tables(("public", "customers"))] == ["invoices"]
+    # constraint and index names stay what they were
+    assert "accounts_pkey" in catalog.tables[("public", "customers")].constraints
+    assert [i.name for i in catalog.indexes_on(("public", "customers"))] == [
+        "accounts_pkey",
+        "accounts_email_key",
+    ]
+
+
+def test_renamed_column_is_renamed_in_constraints_indexes_and_foreign_keys() -> None:
+    catalog = replayed(
+        "ALTER TABLE accounts RENAME COLUMN id TO account_no;"
+        "ALTER TABLE invoices RENAME COLUMN account_id TO customer_id;"
+    )
+    accounts = catalog.tables[("public", "accounts")]
+    assert list(accounts.columns) == ["account_no", "email", "status"]
+    assert accounts.constraints["accounts_pkey"].columns == ("account_no",)
+    assert catalog.indexes[("public", "accounts_pkey")].columns == ("account_no",)
+    fk = catalog.tables[("public", "invoices")].constraints["invoices_account_id_fkey"]
+    assert fk.columns == ("customer_id",)
+    assert fk.referenced_columns == ("account_no",)
+    assert catalog.indexes[("public", "invoices_account_idx")].columns == ("customer_id",)
+
+
+def test_renaming_a_constraint_renames_its_index_and_the_reverse() -> None:
+    catalog = replayed(
+        "ALTER TABLE accounts RENAME CONSTRAINT accounts_email_key TO accounts_email_unique;"
+        "ALTER INDEX accounts_pkey RENAME TO accounts_primary;"
+    )
+    accounts = catalog.tables[("public", "accounts")]
+    assert set(accounts.constraints) == {"accounts_email_unique", "accounts_primary"}
+    assert {name for _, name in catalog.indexes} >= {"accounts_email_unique", "accounts_primary"}
+    assert ("public", "accounts_pkey") not in catalog.indexes
+
+
+def test_renamed_type_is_what_columns_use() -> None:
+    catalog = replayed("ALTER TYPE app_status RENAME TO account_status;")
+    assert ("public", "account_status") in catalog.types
+    assert ("public", "app_status") not in catalog.types
+    assert catalog.tables[("public", "accounts")].columns["status"].type == "account_status[]"
+
+
+def test_renamed_function_is_what_triggers_call() -> None:
+    catalog = replayed("ALTER FUNCTION touch() RENAME TO set_updated_at;")
+    assert ("public", "set_updated_at") in catalog.functions
+    trigger = catalog.tables[("public", "accounts")].triggers["accounts_touch"]
+    assert trigger.function in ("set_updated_at", "public.set_updated_at")
+
+
+def test_renames_in_a_fork_leave_the_original_alone() -> None:
+    before = replayed("")
+    after = before.fork()
+    replay = Replay(after, "n.sql")
+    for statement in parse_sql("ALTER TABLE accounts RENAME COLUMN id TO account_no;").statements:
+        replay.apply(statement, Origin(Path("n.sql"), statement.span, "n.sql"))
+    assert before.tables[("public", "accounts")].constraints["accounts_pkey"].columns == ("id",)
+    fk = before.tables[("public", "invoices")].constraints["invoices_account_id_fkey"]
+    assert fk.referenced_columns == ("id",)
