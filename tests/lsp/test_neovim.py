@@ -27,6 +27,8 @@ import re
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +55,7 @@ LSP_SEVERITY = {"error": 1, "warning": 2, "info": 3, "hint": 4}
 PROBE = r"""
 local dir = os.getenv('PGMIG_NVIM_DIR')
 local cmd = vim.fn.json_decode(os.getenv('PGMIG_NVIM_CMD'))
-local files = vim.fn.json_decode(os.getenv('PGMIG_NVIM_FILES'))
+local files = vim.fn.argv() -- the first is open already; :edit is a no-op for it
 local wait_ms = tonumber(os.getenv('PGMIG_NVIM_WAIT_MS'))
 local settle_ms = tonumber(os.getenv('PGMIG_NVIM_SETTLE_MS'))
 
@@ -63,11 +65,16 @@ vim.lsp.handlers['window/showMessage'] = function(_, result)
   table.insert(shown, { type = result.type, message = result.message })
 end
 
+-- the shipped config as a user loads it, with cmd (and settings, when given) overridden
+local override = { cmd = cmd }
+if os.getenv('PGMIG_NVIM_SETTINGS') ~= '' then
+  override.settings = vim.fn.json_decode(os.getenv('PGMIG_NVIM_SETTINGS'))
+end
 if os.getenv('PGMIG_NVIM_CONFIG') == 'legacy' then
-  dofile(dir .. '/legacy.lua').setup({ cmd = cmd })
+  dofile(dir .. '/legacy.lua').setup(override)
 else
-  vim.opt.runtimepath:append(dir)
-  vim.lsp.config('pgmig', { cmd = cmd })
+  vim.opt.runtimepath:append(dir) -- where Neovim finds lsp/pgmig.lua
+  vim.lsp.config('pgmig', override)
   vim.lsp.enable('pgmig')
 end
 
@@ -130,6 +137,7 @@ end
 
 vim.api.nvim_create_autocmd('VimEnter', {
   once = true,
+  nested = true, -- so that :edit runs FileType, which starts the client
   callback = function()
     local ok, err = pcall(run)
     if not ok then
@@ -207,16 +215,48 @@ def received(file: Path, diagnostics: list[dict[str, Any]]) -> list[Finding]:
     return sorted(found)
 
 
-def run_nvim(binary: Path, config: str, tmp_path: Path) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Neovim:
+    """A Neovim binary and the shipped config it is tested with."""
+
+    binary: Path
+    config: str  # "legacy": editors/nvim/legacy.lua; "lsp": editors/nvim/lsp/pgmig.lua
+    version: tuple[int, int, int]
+
+
+@pytest.fixture(
+    params=[
+        pytest.param((legacy_nvim, "legacy"), id="nvim0.7-legacy.lua"),
+        pytest.param((wheel_nvim, "lsp"), id="nvim0.11-lsp_pgmig.lua"),
+    ]
+)
+def nvim(request: pytest.FixtureRequest) -> Neovim:
+    find, config = request.param
+    binary = find()
+    if binary is None:
+        message = f"no Neovim for {config} ({find.__doc__}): run editors/nvim/install-ci.sh"
+        if os.environ.get("PGMIG_REQUIRE_NVIM") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    version = nvim_version(binary)
+    if config == "lsp":
+        assert version >= (0, 11, 0), f"{binary} is {version}: vim.lsp.config needs 0.11"
+    return Neovim(binary, config, version)
+
+
+def run_nvim(
+    nvim: Neovim, tmp_path: Path, files: Sequence[Path], settings: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Open ``files`` one after the other; what Neovim got, as the probe wrote it."""
     probe = tmp_path / "probe.lua"
     probe.write_text(PROBE, encoding="utf-8")
     out = tmp_path / "diagnostics.json"
     env = {
         **os.environ,
-        "PGMIG_NVIM_CONFIG": config,
+        "PGMIG_NVIM_CONFIG": nvim.config,
         "PGMIG_NVIM_DIR": str(NVIM_CONFIG),
         "PGMIG_NVIM_CMD": json.dumps(SERVER_COMMAND),
-        "PGMIG_NVIM_FILES": json.dumps([str(file) for file in FILES]),
+        "PGMIG_NVIM_SETTINGS": json.dumps(settings) if settings else "",
         "PGMIG_NVIM_WAIT_MS": str(WAIT_MS),
         "PGMIG_NVIM_SETTLE_MS": str(SETTLE_MS),
         "PGMIG_NVIM_OUT": str(out),
@@ -228,7 +268,7 @@ def run_nvim(binary: Path, config: str, tmp_path: Path) -> dict[str, Any]:
     }
     # its own process group, so a kill on timeout takes the server with it
     process = subprocess.Popen(
-        [binary, "--headless", "--clean", "-u", probe],
+        [nvim.binary, "--headless", "--clean", "-u", probe, *files],
         cwd=SHOP,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -241,46 +281,92 @@ def run_nvim(binary: Path, config: str, tmp_path: Path) -> dict[str, Any]:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         output, _ = process.communicate()
-        pytest.fail(f"{binary} did not quit in {PROCESS_TIMEOUT} s; it printed:\n{output.decode()}")
-    assert out.exists(), f"{binary} wrote no result; it printed:\n{output.decode()}"
+        pytest.fail(f"{nvim.binary} did not quit in {PROCESS_TIMEOUT} s; it printed:\n{output!r}")
+    assert out.exists(), f"{nvim.binary} wrote no result; it printed:\n{output!r}"
     result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    show(nvim, result)
+    assert "error" not in result, result["error"]
     return result
 
 
-@pytest.mark.parametrize(
-    ("find", "config"),
-    [
-        pytest.param(legacy_nvim, "legacy", id="0.7-legacy.lua"),
-        pytest.param(wheel_nvim, "lsp", id="0.11-lsp/pgmig.lua"),
-    ],
-)
-def test_neovim_gets_the_cli_findings(find: Any, config: str, tmp_path: Path) -> None:
-    binary = find()
-    if binary is None:
-        message = f"no Neovim for {config} ({find.__doc__}): run editors/nvim/install-ci.sh"
-        if os.environ.get("PGMIG_REQUIRE_NVIM") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    version = nvim_version(binary)
-    if config == "lsp":
-        assert version >= (0, 11, 0), f"{binary} is {version}: vim.lsp.config needs 0.11"
+def show(nvim: Neovim, result: dict[str, Any]) -> None:
+    """Print what Neovim got (pytest shows it with -s, and for a failed test)."""
+    print(f"\nNeovim {result.get('version')} ({nvim.binary}) with {nvim.config}:")
+    for got in result.get("files", ()):
+        print(f"  {Path(got['file']).name} (settled: {got['settled']}):")
+        for d in got["diagnostics"]:
+            print(
+                f"    {d['lnum'] + 1}:{d['col'] + 1} {d['code']} severity={d['severity']}"
+                f" source={d['source']}: {d['message'][:70]}…"
+            )
+    print(f"  clients: {result.get('clients')}; shown to the user: {result.get('shown')}")
 
-    result = run_nvim(binary, config, tmp_path)
 
-    print(f"\nNeovim {result.get('version')} ({binary}) with {config}:")
-    print(json.dumps(result, indent=1))
-    assert "error" not in result, result["error"]
+def check_files(result: dict[str, Any], files: Sequence[Path]) -> None:
+    """Each file was opened as SQL, attached to the client, and its diagnostics settled."""
+    assert [Path(got["file"]) for got in result["files"]] == list(files)
+    for got in result["files"]:
+        name = Path(got["file"]).name
+        assert got["filetype"] == "sql", name
+        assert got["attached"] == 1, name
+        assert got["settled"], f"no settled diagnostics for {name} in {WAIT_MS} ms"
+        assert {d["source"] for d in got["diagnostics"]} == {"pgmig"}, name
+    # one client for the shop's root (its pgmig.toml), shared by every file
+    assert result["clients"] == [{"name": "pgmig", "root_dir": str(SHOP)}]
+    # a clean start tells the user nothing (no complaint about the settings, no error)
+    assert result["shown"] == []
+
+
+def test_neovim_gets_the_cli_findings(nvim: Neovim, tmp_path: Path) -> None:
+    result = run_nvim(nvim, tmp_path, FILES)
+    check_files(result, FILES)
     for got in result["files"]:
         file = Path(got["file"])
-        print(f"{file.name}:")
-        for line, column, rule, severity in received(file, got["diagnostics"]):
-            print(f"  {line}:{column} {rule} (severity {severity})")
-        assert got["filetype"] == "sql"
-        assert got["attached"] == 1
-        assert got["settled"], f"no settled diagnostics for {file.name} in {WAIT_MS} ms"
         assert received(file, got["diagnostics"]) == expected(file)
-        assert {d["source"] for d in got["diagnostics"]} == {"pgmig"}
-    # one client for the shop's root (pgmig.toml), shared by both files
-    assert result["clients"] == [{"name": "pgmig", "root_dir": str(SHOP)}]
-    # a clean start tells the user nothing (e.g. no complaint about the settings)
-    assert result["shown"] == []
+
+
+def test_neovim_sends_the_settings(nvim: Neovim, tmp_path: Path) -> None:
+    """The ``pgmig`` settings section of the config reaches the server (camelCase keys)."""
+    file = FILES[0]
+    settings = {
+        "pgmig": {
+            "ignore": ["prefer-text"],
+            "severity": {"trigger-on-existing-table": "error"},
+        }
+    }
+    result = run_nvim(nvim, tmp_path, [file], settings)
+    check_files(result, [file])
+    want = [
+        (line, column, rule, LSP_SEVERITY["error"] if rule == "trigger-on-existing-table" else sev)
+        for line, column, rule, sev in expected(file)
+        if rule != "prefer-text"
+    ]
+    assert want != expected(file)
+    assert received(file, result["files"][0]["diagnostics"]) == want
+
+
+def test_shipped_lua_compiles(nvim: Neovim) -> None:
+    """Every shipped Lua file compiles in this Neovim (lspconfig.lua needs nvim-lspconfig to run)."""
+    files = sorted(NVIM_CONFIG.rglob("*.lua"))
+    assert {file.relative_to(NVIM_CONFIG).as_posix() for file in files} >= {
+        "lsp/pgmig.lua",
+        "legacy.lua",
+        "lspconfig.lua",
+    }
+    check = (
+        "local errors = {} "
+        "for _, file in ipairs(vim.fn.json_decode(os.getenv('PGMIG_NVIM_LUA'))) do "
+        "  local _, err = loadfile(file) "
+        "  if err then table.insert(errors, err) end "
+        "end "
+        "io.stdout:write(vim.fn.json_encode(errors))"
+    )
+    run = subprocess.run(
+        [nvim.binary, "--headless", "--clean", "-u", "NONE", f"+lua {check}", "+qa!"],
+        env={**os.environ, "PGMIG_NVIM_LUA": json.dumps([str(file) for file in files])},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert json.loads(run.stdout) == [], run.stdout + run.stderr
