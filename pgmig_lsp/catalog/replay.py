@@ -338,13 +338,7 @@ class Replay:
                 for con in constraints:
                     self._add_constraint(table, con)
             elif subtype == "AT_DropColumn":
-                table.columns.pop(name, None)
-                for con_name, con in list(table.constraints.items()):
-                    if name in con.columns:
-                        del table.constraints[con_name]
-                for index in self.catalog.indexes_on(key):
-                    if name in index.columns:
-                        self.catalog.drop_index((index.schema, index.name))
+                self._drop_column(table, name)
             elif subtype == "AT_AlterColumnType" and name in table.columns:
                 table.columns[name].type = type_text(
                     type_ref(definition.get("ColumnDef", {}).get("typeName"))
@@ -411,20 +405,31 @@ class Replay:
         catalog = self.catalog
         if kind in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
             key = self._key(QualifiedName.from_parts(parts), catalog.tables)  # type: ignore[arg-type]
+            referencing = [t.key for t in catalog.referencing_tables(key)] if cascade else []
             if catalog.tables.pop(key, None) is not None:
                 for index_key in catalog.index_keys_on(key):
                     catalog.drop_index(index_key)
+            # CASCADE drops the foreign keys to it (not the tables that hold them)
+            for other_key in referencing:
+                other = catalog.writable_table(other_key)
+                if other is not None:
+                    other.constraints = {
+                        name: c
+                        for name, c in other.constraints.items()
+                        if not (c.type == "f" and c.references == key)
+                    }
         elif kind == "OBJECT_INDEX":
             catalog.drop_index(
                 self._key(QualifiedName.from_parts(parts), catalog.indexes)  # type: ignore[arg-type]
             )
         elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
-            catalog.types.pop(self._key(QualifiedName.from_parts(parts), catalog.types), None)  # type: ignore[arg-type]
+            key = self._key(QualifiedName.from_parts(parts), catalog.types)  # type: ignore[arg-type]
+            if catalog.types.pop(key, None) is not None and cascade:
+                self._drop_columns_of_type(key)
         elif kind in ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"):
-            catalog.functions.pop(
-                self._key(QualifiedName.from_parts(parts), catalog.functions),  # type: ignore[arg-type]
-                None,
-            )
+            key = self._key(QualifiedName.from_parts(parts), catalog.functions)  # type: ignore[arg-type]
+            if catalog.functions.pop(key, None) is not None and cascade:
+                self._drop_triggers_calling(key)
         elif kind == "OBJECT_SEQUENCE":
             catalog.sequences.pop(
                 self._key(QualifiedName.from_parts(parts), catalog.sequences),  # type: ignore[arg-type]
@@ -453,6 +458,42 @@ class Replay:
                 table.policies.pop(parts[-1], None)
         elif kind == "OBJECT_EXTENSION":
             catalog.extensions.discard(parts[-1])
+
+    def _drop_columns_of_type(self, key: Key) -> None:
+        """``DROP TYPE … CASCADE`` drops the columns of that type, with their indexes."""
+        catalog = self.catalog
+        names = {key[1], ".".join(key)}
+        for table in list(catalog.tables.values()):
+            doomed = [c.name for c in table.columns.values() if _base_type(c.type) in names]
+            if not doomed:
+                continue
+            writable = catalog.writable_table(table.key)
+            assert writable is not None
+            for column in doomed:
+                self._drop_column(writable, column)
+
+    def _drop_triggers_calling(self, key: Key) -> None:
+        """``DROP FUNCTION … CASCADE`` drops the triggers that call it."""
+        catalog = self.catalog
+        names = {key[1], ".".join(key)}
+        for table in list(catalog.tables.values()):
+            if not any(t.function in names for t in table.triggers.values()):
+                continue
+            writable = catalog.writable_table(table.key)
+            assert writable is not None
+            writable.triggers = {
+                n: t for n, t in writable.triggers.items() if t.function not in names
+            }
+
+    def _drop_column(self, table: Table, name: str) -> None:
+        """A column goes, with the table's constraints and indexes that use it."""
+        table.columns.pop(name, None)
+        for con_name, con in list(table.constraints.items()):
+            if name in con.columns:
+                del table.constraints[con_name]
+        for index in self.catalog.indexes_on(table.key):
+            if name in index.columns:
+                self.catalog.drop_index((index.schema, index.name))
 
     def _create_enum(self, body: Node, origin: Origin) -> None:
         name = QualifiedName.from_parts(strings(body.get("typeName")))

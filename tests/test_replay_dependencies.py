@@ -1,4 +1,4 @@
-"""Renames in the replay: what refers to the renamed object by OID follows it, as in PostgreSQL."""
+"""Renames and CASCADE drops in the replay: what depends on an object follows it, as in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -88,3 +88,23 @@ def test_renames_in_a_fork_leave_the_original_alone() -> None:
     assert before.tables[("public", "accounts")].constraints["accounts_pkey"].columns == ("id",)
     fk = before.tables[("public", "invoices")].constraints["invoices_account_id_fkey"]
     assert fk.referenced_columns == ("id",)
+
+
+def test_drop_table_cascade_drops_the_foreign_keys_to_it() -> None:
+    catalog = replayed("DROP TABLE accounts CASCADE;")
+    invoices = catalog.tables[("public", "invoices")]
+    assert set(invoices.constraints) == {"invoices_pkey"}
+    assert catalog.referencing_tables(("public", "accounts")) == []
+
+
+def test_drop_type_cascade_drops_the_columns_of_that_type() -> None:
+    catalog = replayed(
+        "CREATE INDEX accounts_status_idx ON accounts (status); DROP TYPE app_status CASCADE;"
+    )
+    assert list(catalog.tables[("public", "accounts")].columns) == ["id", "email"]
+    assert ("public", "accounts_status_idx") not in catalog.indexes
+
+
+def test_drop_function_cascade_drops_the_triggers_calling_it() -> None:
+    catalog = replayed("DROP FUNCTION touch() CASCADE;")
+    assert catalog.tables[("public", "accounts")].triggers == {}
