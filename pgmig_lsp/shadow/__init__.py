@@ -1,0 +1,1 @@
+"""Replay on a real throwaway PostgreSQL: starting one (`server`), and what runs on it."""
