@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from pgmig_lsp.findings import Finding, Severity
-from pgmig_lsp.history import DocumentCheck
+from pgmig_lsp.history import DocumentCheck, History
 from pgmig_lsp.lsp.positions import LineIndex
 from pgmig_lsp.rules.docs import rule_url
 from pgmig_lsp.source import SourceFile
@@ -101,15 +101,19 @@ def did_save(ls: PgmigServer, params: types.DidSaveTextDocumentParams) -> None:
         ls.checker.recheck_after(check.history, check.position, skip=state.uri)
 
 
-async def did_close(ls: PgmigServer, params: types.DidCloseTextDocumentParams) -> None:
+def did_close(ls: PgmigServer, params: types.DidCloseTextDocumentParams) -> None:
+    # synchronous: a didOpen of the same document may follow at once
     uri = params.text_document.uri
     state = ls.checker.close(uri)
     if not ls.pull_diagnostics:
         ls.checker.publish(uri, [], None)
-    if state is None or state.check is None or state.check.history is None:
-        return
-    # unsaved text is dropped: the history takes the file from disk again
-    history = state.check.history
+    if state is not None and state.check is not None and state.check.history is not None:
+        history = state.check.history
+        ls.checker.spawn(_forget_unsaved(ls, history), f"reloading {history.directory}")
+
+
+async def _forget_unsaved(ls: PgmigServer, history: History) -> None:
+    """Unsaved text is dropped on close: the history takes the file from disk again."""
     changed = await ls.checker.run(history.reload, ls.open_texts())
     if changed is not None:
         ls.checker.recheck_after(history, changed)

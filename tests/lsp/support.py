@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any, Union
 
@@ -98,6 +99,14 @@ class Recorder:
         self.published: list[types.PublishDiagnosticsParams] = []
 
 
+_recorders: dict[int, Recorder] = {}
+
+
+def recorder_of(client: LanguageClient) -> Recorder:
+    """The registrations, applied edits and published diagnostics the server sent ``client``."""
+    return _recorders[id(client)]
+
+
 def attach(client: LanguageClient) -> Recorder:
     """Answer ``client/registerCapability`` and ``workspace/applyEdit`` (pytest-lsp does not)
     and record every ``publishDiagnostics``."""
@@ -110,6 +119,7 @@ def attach(client: LanguageClient) -> Recorder:
         keep(params)
 
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = published
+    _recorders[id(client)] = recorder
 
     # lsprotocol reads any code action holding a `command` as a bare Command (its hook tests
     # for the key, not for a string); clients tell them apart by the value's type
@@ -165,7 +175,7 @@ async def wait_until(
             return value
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0.005)
 
 
 def open_file(client: LanguageClient, path: Path, text: str | None = None, version: int = 1) -> str:
@@ -250,3 +260,29 @@ def apply_workspace_edit(files: dict[str, str], edit: types.WorkspaceEdit) -> di
         else:
             raise AssertionError(f"unexpected change {change!r}")
     return out
+
+
+def close_file(client: LanguageClient, uri: str) -> None:
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+
+
+@contextlib.asynccontextmanager
+async def opened(
+    client: LanguageClient, path: Path, text: str | None = None
+) -> AsyncIterator[tuple[str, str]]:
+    """Open ``path`` (its text on disk unless given), wait for its first diagnostics, yield
+    (uri, text); close it afterwards."""
+    published = recorder_of(client).published
+    seen = len(published)
+    text = path.read_text(encoding="utf-8") if text is None else text
+    uri = open_file(client, path, text)
+    await wait_until(
+        lambda: any(p.uri == uri and p.version == 1 for p in published[seen:]),
+        what=f"diagnostics of {path.name}",
+    )
+    try:
+        yield uri, text
+    finally:
+        close_file(client, uri)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,30 +14,31 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.lsp.conftest import recorder_of
+from tests.lsp.conftest import shop_of
 from tests.lsp.support import (
     MIGRATIONS,
     capabilities,
     copy_shop,
     initialize,
     open_file,
+    opened,
+    recorder_of,
     replace_all,
     rules_of,
     wait_until,
 )
 
-pytestmark = pytest.mark.asyncio
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 BAD = "20240312110000_add_user_profile_fields.sql"
 
 
-async def test_open_publishes_findings_with_rule_code_and_doc_link(
-    client: LanguageClient, tmp_path: Path
-) -> None:
-    shop = copy_shop(tmp_path)
-    await initialize(client, shop)
-    uri = open_file(client, shop / MIGRATIONS / BAD)
-    diagnostics = await wait_until(lambda: client.diagnostics.get(uri), what="diagnostics")
+async def test_open_publishes_findings_with_rule_code_and_doc_link(shared: LanguageClient) -> None:
+    async with opened(shared, shop_of(shared) / MIGRATIONS / BAD) as (uri, _):
+        _check_open(shared.diagnostics[uri])
+
+
+def _check_open(diagnostics: Sequence[types.Diagnostic]) -> None:
     assert "missing-lock-timeout" in rules_of(diagnostics)
     first = diagnostics[0]
     assert first.source == "pgmig"
@@ -49,26 +51,19 @@ async def test_open_publishes_findings_with_rule_code_and_doc_link(
     )
 
 
-async def test_change_updates_and_close_clears(client: LanguageClient, tmp_path: Path) -> None:
-    shop = copy_shop(tmp_path)
-    await initialize(client, shop)
-    path = shop / MIGRATIONS / BAD
-    text = path.read_text(encoding="utf-8")
-    uri = open_file(client, path, text)
-    await wait_until(lambda: client.diagnostics.get(uri), what="first diagnostics")
-    clean = "-- migrate:up\nCREATE TABLE notes (id bigint PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE IF EXISTS notes;\n"
-    replace_all(client, uri, text, clean, version=2)
+async def test_change_updates_and_close_clears(shared: LanguageClient) -> None:
+    client = shared
+    published = recorder_of(client).published
+    async with opened(client, shop_of(shared) / MIGRATIONS / BAD) as (uri, text):
+        assert "missing-lock-timeout" in rules_of(client.diagnostics[uri])
+        clean = "-- migrate:up\nCREATE TABLE notes (id bigint PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE IF EXISTS notes;\n"
+        replace_all(client, uri, text, clean, version=2)
+        await wait_until(
+            lambda: published[-1].uri == uri and published[-1].version == 2, what="version 2"
+        )
+        assert "missing-lock-timeout" not in rules_of(client.diagnostics[uri])
     await wait_until(
-        lambda: "missing-lock-timeout" not in rules_of(client.diagnostics.get(uri, [])),
-        what="diagnostics of the new text",
-    )
-    last = [p for p in recorder_of(client).published if p.uri == uri][-1]
-    assert last.version == 2
-    client.text_document_did_close(
-        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
-    )
-    await wait_until(
-        lambda: uri in client.diagnostics and not client.diagnostics[uri],
+        lambda: published[-1].uri == uri and not published[-1].diagnostics,
         what="cleared diagnostics",
     )
 

@@ -8,23 +8,12 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.lsp.support import MIGRATIONS, capabilities, copy_shop, initialize, open_file, wait_until
+from tests.lsp.conftest import shop_of
+from tests.lsp.support import MIGRATIONS, capabilities, copy_shop, initialize, opened
 
-pytestmark = pytest.mark.asyncio
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 BAD = "20240312110000_add_user_profile_fields.sql"
-
-
-async def _open(
-    client: LanguageClient, tmp_path: Path, caps: types.ClientCapabilities | None = None
-) -> tuple[str, str]:
-    shop = copy_shop(tmp_path)
-    await initialize(client, shop, caps)
-    path = shop / MIGRATIONS / BAD
-    text = path.read_text(encoding="utf-8")
-    uri = open_file(client, path, text)
-    await wait_until(lambda: client.diagnostics.get(uri), what="diagnostics")
-    return uri, text
 
 
 def _position(text: str, needle: str, shift: int = 0) -> types.Position:
@@ -33,10 +22,12 @@ def _position(text: str, needle: str, shift: int = 0) -> types.Position:
     return types.Position(line=line, character=offset - (text.rfind("\n", 0, offset) + 1))
 
 
-async def test_hover_shows_the_statement_impact_and_its_findings(
-    client: LanguageClient, tmp_path: Path
-) -> None:
-    uri, text = await _open(client, tmp_path)
+async def test_hover_shows_the_statement_impact_and_its_findings(shared: LanguageClient) -> None:
+    async with opened(shared, shop_of(shared) / MIGRATIONS / BAD) as (uri, text):
+        await _hover(shared, uri, text)
+
+
+async def _hover(client: LanguageClient, uri: str, text: str) -> None:
     identifier = types.TextDocumentIdentifier(uri=uri)
     result = await client.text_document_hover_async(
         types.HoverParams(
@@ -67,10 +58,12 @@ async def test_hover_shows_the_statement_impact_and_its_findings(
     assert nothing is None
 
 
-async def test_document_symbols_are_sections_and_statements(
-    client: LanguageClient, tmp_path: Path
-) -> None:
-    uri, text = await _open(client, tmp_path)
+async def test_document_symbols_are_sections_and_statements(shared: LanguageClient) -> None:
+    async with opened(shared, shop_of(shared) / MIGRATIONS / BAD) as (uri, text):
+        await _symbols(shared, uri, text)
+
+
+async def _symbols(client: LanguageClient, uri: str, text: str) -> None:
     symbols = await client.text_document_document_symbol_async(
         types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=uri))
     )
@@ -95,7 +88,13 @@ async def test_flat_symbols_for_clients_without_hierarchy(
     caps = capabilities()
     assert caps.text_document is not None
     caps.text_document.document_symbol = None
-    uri, _ = await _open(client, tmp_path, caps)
+    shop = copy_shop(tmp_path)
+    await initialize(client, shop, caps)
+    async with opened(client, shop / MIGRATIONS / BAD) as (uri, _):
+        await _flat(client, uri)
+
+
+async def _flat(client: LanguageClient, uri: str) -> None:
     symbols = await client.text_document_document_symbol_async(
         types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=uri))
     )
@@ -104,10 +103,12 @@ async def test_flat_symbols_for_clients_without_hierarchy(
     assert isinstance(function, types.SymbolInformation) and function.container_name == "up"
 
 
-async def test_folding_ranges_cover_sections_and_long_statements(
-    client: LanguageClient, tmp_path: Path
-) -> None:
-    uri, text = await _open(client, tmp_path)
+async def test_folding_ranges_cover_sections_and_long_statements(shared: LanguageClient) -> None:
+    async with opened(shared, shop_of(shared) / MIGRATIONS / BAD) as (uri, text):
+        await _folds(shared, uri, text)
+
+
+async def _folds(client: LanguageClient, uri: str, text: str) -> None:
     folds = await client.text_document_folding_range_async(
         types.FoldingRangeParams(text_document=types.TextDocumentIdentifier(uri=uri))
     )
