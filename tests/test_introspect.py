@@ -224,15 +224,17 @@ def test_columns_in_table_order_spelled_by_format_type(catalog: Catalog) -> None
     assert invoices["pair"].type == "app.pair"
 
 
-def test_view_columns_and_definitions(catalog: Catalog) -> None:
+def test_view_columns_and_definitions(catalog: Catalog, postgres: ThrowawayPostgres) -> None:
+    # PostgreSQL 16 stopped qualifying columns of a view's single table
+    qualifier = "accounts." if postgres.binaries.major < 16 else ""
     view = catalog.tables[("app", "account_names")]
     assert [(c.name, c.type) for c in view.columns.values()] == [
         ("id", "bigint"),
         ("name", "character varying(255)"),
     ]
     assert view.definition is not None
-    assert (
-        " ".join(view.definition.split()) == "SELECT accounts.id, accounts.name FROM app.accounts;"
+    assert " ".join(view.definition.split()) == (
+        f"SELECT {qualifier}id, {qualifier}name FROM app.accounts;"
     )
     assert view.comment == "names only"
     matview = catalog.tables[("public", "mood_counts")]
@@ -240,7 +242,10 @@ def test_view_columns_and_definitions(catalog: Catalog) -> None:
         ("mood", "app.mood"),
         ("n", "bigint"),
     ]
-    assert matview.definition is not None and "GROUP BY accounts.mood" in matview.definition
+    assert matview.definition is not None
+    assert " ".join(matview.definition.split()) == (
+        f"SELECT {qualifier}mood, count(*) AS n FROM app.accounts GROUP BY {qualifier}mood;"
+    )
 
 
 def test_constraints_named_as_postgresql_names_them(catalog: Catalog) -> None:
