@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -618,3 +619,16 @@ def test_a_malformed_dsn_does_not_echo_any_part_of_the_password() -> None:
 def test_mask_password(dsn: str, masked: str) -> None:
     assert mask_password(dsn) == masked
     assert not re.search(r"abc|p%40ss|'a b", mask_password(dsn))
+
+
+def test_a_table_locked_by_a_migration_gives_a_quick_lock_timeout_error(database_dsn: str) -> None:
+    # printing a default or a definition takes ACCESS SHARE on the table, as pg_dump does
+    with psycopg.connect(database_dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE busy (id integer DEFAULT 1)")
+    with psycopg.connect(database_dsn) as migration:
+        migration.execute("LOCK TABLE busy IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        with pytest.raises(DatabaseError, match="lock_timeout reached") as caught:
+            introspect(database_dsn, lock_timeout=0.2)
+        assert time.monotonic() - started < 3
+    assert caught.value.sqlstate == "55P03"
