@@ -1,5 +1,5 @@
-"""Code actions: read from the diagnostics' data (never by checking again), plus the source
-action ``source.fixAll.pgmig`` from the document's last findings.
+"""Code actions: built from the diagnostics' data (never by checking again; see `lsp.data`),
+plus the source action ``source.fixAll.pgmig`` from the document's last findings.
 
 An edit whose span is None creates a file; that needs ``documentChanges`` with resource
 operations, so an action creating files is offered only to clients that support them.
@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from pgmig_lsp.findings import Edit
-from pgmig_lsp.lsp.diagnostics import data_actions
+from pgmig_lsp.lsp.data import data_finding
 from pgmig_lsp.lsp.server import PgmigServer, uri_path
+from pgmig_lsp.source import SourceFile
 
 if TYPE_CHECKING:
     from pgmig_lsp.editor.actions import Action
@@ -141,21 +142,29 @@ def code_action(ls: PgmigServer, params: types.CodeActionParams) -> list[types.C
     document = ls.workspace.text_documents.get(uri)
     if document is None:
         return []
+    path = uri_path(uri)
+    if path is None:
+        return []
     only = params.context.only
     builder = _EditBuilder(ls)
     out: list[types.CodeAction] = []
     if _wanted(types.CodeActionKind.QuickFix, only):
+        from pgmig_lsp.editor.actions import finding_actions
+
+        file = SourceFile(path, document.source)
+        index = ls.line_index(document.source)
         for diagnostic in params.context.diagnostics:
-            for action in data_actions(diagnostic, document.version):
+            finding = data_finding(diagnostic, path, index, document.version)
+            if finding is None:
+                continue
+            for action in finding_actions(file, finding):
                 code_action = to_code_action(builder, action, [diagnostic])
                 if code_action is not None:
                     out.append(code_action)
     state = ls.checker.documents.get(uri)
-    path = uri_path(uri)
     if (
         _wanted(FIX_ALL_KIND, only)
         and state is not None
-        and path is not None
         and state.check is not None
         and state.version == document.version
     ):

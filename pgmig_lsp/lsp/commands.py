@@ -106,7 +106,7 @@ class _DirectoryCheck:
                 mine = [f for f in findings if f.path == file.path]
                 mine += self.problems.get(file.path, [])
                 index = LineIndex(file.text, self.ls.workspace.position_codec)
-                diagnostics = [to_diagnostic(f, file, index, None) for f in mine]
+                diagnostics = [to_diagnostic(f, index, None) for f in mine]
                 out.append((file.path, diagnostics, len(mine)))
         return (out, checked) if checked else None
 

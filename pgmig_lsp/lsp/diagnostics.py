@@ -1,27 +1,24 @@
 """Diagnostics: document open/change/save/close, pull requests, and findings as diagnostics.
 
 A diagnostic carries what the editor needs without asking again: ``code`` (the rule id),
-``codeDescription.href`` (the rule's documentation), ``source`` ``pgmig`` and, in ``data``, the
-finding's code actions with the document version they were computed on (`data_actions`).
+``codeDescription.href`` (the rule's documentation), ``source`` ``pgmig`` and, in ``data``, what
+its code actions are made from, with the document version it was computed on (`lsp.data`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from pgmig_lsp.findings import Finding, Severity
 from pgmig_lsp.history import DocumentCheck, History
+from pgmig_lsp.lsp.data import SOURCE, finding_data
 from pgmig_lsp.lsp.positions import LineIndex
 from pgmig_lsp.rules.docs import rule_url
-from pgmig_lsp.source import SourceFile
 
 if TYPE_CHECKING:
-    from pgmig_lsp.editor.actions import Action
     from pgmig_lsp.lsp.server import PgmigServer
-
-SOURCE = "pgmig"
 
 _SEVERITIES = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
@@ -32,12 +29,8 @@ _SEVERITIES = {
 _UNNECESSARY = frozenset({"unused-ignore"})
 
 
-def to_diagnostic(
-    finding: Finding, file: SourceFile, index: LineIndex, version: int | None
-) -> types.Diagnostic:
-    """One finding as an LSP diagnostic of the document ``file`` (at ``version``)."""
-    from pgmig_lsp.editor.actions import finding_actions, to_data
-
+def to_diagnostic(finding: Finding, index: LineIndex, version: int | None) -> types.Diagnostic:
+    """One finding as an LSP diagnostic of a document at ``version`` (``index`` over its text)."""
     return types.Diagnostic(
         range=index.range(finding.span),
         message=finding.message,
@@ -46,26 +39,14 @@ def to_diagnostic(
         code_description=types.CodeDescription(href=rule_url(finding.rule)),
         source=SOURCE,
         tags=[types.DiagnosticTag.Unnecessary] if finding.rule in _UNNECESSARY else None,
-        data={"version": version, "actions": to_data(finding_actions(file, finding))},
+        data=finding_data(finding, version),
     )
 
 
 def to_diagnostics(
     check: DocumentCheck, index: LineIndex, version: int | None
 ) -> list[types.Diagnostic]:
-    return [to_diagnostic(finding, check.file, index, version) for finding in check.findings]
-
-
-def data_actions(diagnostic: types.Diagnostic, version: int | None) -> list[Action]:
-    """The actions a diagnostic carries, if it was computed on document ``version``."""
-    from pgmig_lsp.editor.actions import from_data
-
-    data: Any = diagnostic.data
-    if diagnostic.source != SOURCE or not isinstance(data, dict):
-        return []
-    if data.get("version") != version:
-        return []  # the text changed since: the edits' offsets no longer hold
-    return from_data(data.get("actions"))
+    return [to_diagnostic(finding, index, version) for finding in check.findings]
 
 
 # -- handlers ------------------------------------------------------------------------------------
