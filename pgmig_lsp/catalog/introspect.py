@@ -16,6 +16,8 @@ what no extension owns (``pg_depend`` ``deptype = 'e'``). Names, types, defaults
 are spelled as the server prints them (``format_type``, ``pg_get_expr``,
 ``pg_get_constraintdef``, ``pg_get_indexdef``, ``pg_get_viewdef``, ``pg_get_triggerdef``) with
 ``search_path`` set to the given path (``public``), so names visible on it are not qualified.
+Those functions take ACCESS SHARE on each table (as ``pg_dump`` does): a table that a migration
+holds in ACCESS EXCLUSIVE stops the read at ``lock_timeout`` with a `DatabaseError`.
 """
 
 from __future__ import annotations
@@ -402,7 +404,7 @@ WHERE {_USER_SCHEMA} AND {_not_extension_member("pg_class", "c.oid")}
 ORDER BY n.nspname, c.relname
 """
 
-# last, and allowed to fail: it opens each table (ACCESS SHARE), which waits behind a migration
+# last, and allowed to fail: a lock taken since the queries above makes it wait
 _SIZES_SQL = """
 SELECT c.oid, pg_catalog.pg_total_relation_size(c.oid)
 FROM pg_catalog.pg_class c
