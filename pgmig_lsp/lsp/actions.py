@@ -139,7 +139,7 @@ def to_code_action(
 
 def code_action(ls: PgmigServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     uri = params.text_document.uri
-    document = ls.workspace.text_documents.get(uri)
+    document = ls.document(uri)
     if document is None:
         return []
     path = uri_path(uri)

@@ -205,7 +205,7 @@ class Checker:
             while state.dirty and not state.closed:
                 state.dirty = False
                 await asyncio.sleep(max(DEBOUNCE, state.not_before - loop.time()))
-                document = self.ls.workspace.text_documents.get(state.uri)
+                document = self.ls.document(state.uri)
                 if document is None or state.closed:
                     return
                 version, text = document.version, document.source
@@ -312,7 +312,7 @@ class Checker:
     async def current(self, state: DocumentState) -> DocumentState:
         """The state once its result is for the document's current version (pull requests)."""
         while not state.closed:
-            document = self.ls.workspace.text_documents.get(state.uri)
+            document = self.ls.document(state.uri)
             if document is None:
                 break
             if state.version == document.version and state.serial and not state.dirty:

@@ -15,6 +15,7 @@ import sys
 import traceback
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import attrs
 from lsprotocol import types
@@ -112,12 +113,17 @@ class PgmigServer(LanguageServer):
 
     # -- documents and paths ------------------------------------------------------------------
 
+    def document(self, uri: str) -> TextDocument | None:
+        """The open document ``uri`` (pygls keys documents by the unquoted URI)."""
+        found: TextDocument | None = self.workspace.text_documents.get(unquote(uri))
+        return found
+
     def line_index(self, text: str) -> LineIndex:
         return LineIndex(text, self.workspace.position_codec)
 
     def snapshot(self, uri: str) -> Snapshot | None:
         """An open document's path, text, version and last check (None: not open, not a file)."""
-        document = self.workspace.text_documents.get(uri)
+        document = self.document(uri)
         path = uri_path(uri)
         if document is None or path is None:
             return None

@@ -25,6 +25,7 @@ from tests.lsp.support import (
     open_file,
     opened,
     recorder_of,
+    rules_of,
     wait_until,
 )
 
@@ -105,6 +106,18 @@ async def test_binary_and_huge_content(shared: LanguageClient) -> None:
     assert errors_logged(client) == []
     close_file(client, uri)
     close_file(client, big)
+
+
+async def test_a_path_with_a_space_and_accents(shared: LanguageClient) -> None:
+    path = shop_of(shared) / MIGRATIONS / "20990101000000_café au lait.sql"
+    async with opened(
+        shared, path, "-- migrate:up\nALTER TABLE app_user ADD COLUMN n varchar(9);\n"
+    ) as (
+        uri,
+        _,
+    ):
+        assert "%20" in uri
+        assert "prefer-text" in rules_of(shared.diagnostics[uri])
 
 
 async def test_lines_split_as_lsp_counts_them(shared: LanguageClient) -> None:
