@@ -202,4 +202,5 @@ def serve(tcp: tuple[str, int] | None = None) -> int:
             ls.start_io()
     finally:
         ls.checker.stop()
-    return 0
+    # LSP: exit status 1 when the client sent `exit` (or went away) without `shutdown`
+    return 0 if getattr(ls.protocol, "_shutdown", False) else 1

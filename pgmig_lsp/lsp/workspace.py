@@ -54,6 +54,13 @@ def initialize(ls: PgmigServer, params: types.InitializeParams) -> None:
         ls.checker.spawn(watch_parent(ls, params.process_id), "watching the editor process")
 
 
+def exit_server(ls: PgmigServer, params: None) -> None:
+    """``exit``: stop the worker; over TCP also stop listening (pygls only ends the connection)."""
+    ls.checker.stop()
+    if ls._server is not None:  # the TCP server
+        ls.shutdown()  # type: ignore[no-untyped-call]
+
+
 async def initialized(ls: PgmigServer, params: types.InitializedParams) -> None:
     try:
         await read_configuration(ls)
@@ -238,7 +245,7 @@ async def did_change_watched_files(
         await settings_changed(ls)
     histories: dict[int, History] = {}
     for path in paths:
-        for history in ls.histories.containing(path):
+        for history in await ls.checker.run(ls.histories.containing, path):
             histories[id(history)] = history
     texts = ls.open_texts()
     for history in histories.values():
@@ -265,6 +272,7 @@ def register(ls: PgmigServer) -> None:
     handlers: list[tuple[str, Callable[..., Awaitable[None] | None]]] = [
         (types.INITIALIZE, initialize),
         (types.INITIALIZED, initialized),
+        (types.EXIT, exit_server),
         (types.WORKSPACE_DID_CHANGE_CONFIGURATION, did_change_configuration),
         (types.WORKSPACE_DID_CHANGE_WATCHED_FILES, did_change_watched_files),
         (types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS, did_change_workspace_folders),

@@ -196,3 +196,15 @@ async def test_config_file_change_applies_and_a_broken_one_is_reported(
     await wait_until(
         lambda: "prefer-text" in rules_of(client.diagnostics[uri]), what="the defaults"
     )
+
+
+async def test_a_duplicate_version_is_reported_on_the_later_file(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    root, first, _ = _history(tmp_path)
+    again = first.with_name("20240101000000_then.sql")
+    again.write_text(EMPTY)
+    await initialize(client, root)
+    uri = open_file(client, again)
+    await wait_until(lambda: client.diagnostics.get(uri), what="diagnostics")
+    assert "migration-order" in rules_of(client.diagnostics[uri])
