@@ -1,0 +1,71 @@
+"""The editor's histories (no server): same findings as `pgmig check FILE`, schemas kept right."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.corpus import write_corpus
+from pgmig_lsp.analysis import replay_up, select_rules
+from pgmig_lsp.catalog.model import Catalog
+from pgmig_lsp.config import Settings
+from pgmig_lsp.findings import Finding
+from pgmig_lsp.history import CHECKPOINT, Histories, History
+from pgmig_lsp.workspace import check_paths
+
+
+def _key(findings: list[Finding]) -> list[tuple[object, ...]]:
+    return sorted((f.rule, f.span.start, f.span.end, f.message) for f in findings)
+
+
+def _replayed(history: History, position: int) -> Catalog:
+    catalog = Catalog()
+    for migration in history.migrations[:position]:
+        replay_up(migration, catalog)
+    return catalog
+
+
+def test_findings_equal_pgmig_check_even_after_an_edit(tmp_path: Path) -> None:
+    files = write_corpus(tmp_path, files=3 * CHECKPOINT + 5, seed=4)
+    settings = Settings()
+    selection = select_rules(settings)
+    histories = Histories()
+    # far positions first: each is prepared as the language server does, in steps
+    for path in (files[-1], files[CHECKPOINT + 3], files[0], files[2 * CHECKPOINT]):
+        text = path.read_text(encoding="utf-8")
+        check = histories.check(path, text, settings, selection, tool=None)
+        while not check.complete:
+            assert check.history is not None and check.position is not None
+            check.history.advance(check.position, CHECKPOINT)
+            check = histories.check(path, text, settings, selection, tool=None)
+        expected = check_paths([path], settings).findings
+        assert _key(check.findings) == _key(expected), path.name
+    # an unsaved edit of an early migration changes what a later one sees
+    early = files[5]
+    edited = early.read_text(encoding="utf-8").replace(
+        "-- migrate:down", "\nCREATE TABLE zz_new (id bigint);\n-- migrate:down", 1
+    )
+    check = histories.check(early, edited, settings, selection, tool=None, budget=10_000)
+    assert check.invalidated
+    early.write_text(edited, encoding="utf-8")
+    later = files[-2]
+    check = histories.check(
+        later, later.read_text(encoding="utf-8"), settings, selection, tool=None, budget=10_000
+    )
+    assert _key(check.findings) == _key(check_paths([later], settings).findings)
+
+
+def test_kept_schemas_match_a_fresh_replay(tmp_path: Path) -> None:
+    write_corpus(tmp_path, files=2 * CHECKPOINT + 7, seed=5)
+    history = History.load(tmp_path, None)
+    count = len(history.migrations)
+    for position in (count - 1, 3, CHECKPOINT, CHECKPOINT + 1, count - 1):
+        before = history.before(position, budget=count)
+        assert before is not None
+        assert set(before.tables) == set(_replayed(history, position).tables)
+    history.invalidate_after(CHECKPOINT + 2)
+    assert history.replayed <= CHECKPOINT + 2
+    assert history.before(count - 1, budget=2) is None, "far from the frontier: not replayed here"
+    while not history.advance(count - 1, 4):
+        pass
+    before = history.before(count - 1, budget=0)
+    assert before is not None and set(before.tables) == set(_replayed(history, count - 1).tables)
