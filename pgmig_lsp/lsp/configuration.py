@@ -52,21 +52,28 @@ def _camel(name: str) -> str:
 WIRE_NAMES = {_camel(field.name): field.name for field in attrs.fields(EditorSettings)}
 
 
+def _kind(value: object) -> str:
+    """A value's JSON type, for messages (values are not repeated: a setting may be secret)."""
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
+    names.update({list: "a list", dict: "an object", type(None): "null"})
+    return names.get(type(value), type(value).__name__)
+
+
 def _strict_int(value: object, _type: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected an integer, got {value!r}")
+        raise TypeError(f"expected an integer, got {_kind(value)}")
     return value
 
 
 def _strict_str(value: object, _type: object) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {value!r}")
+        raise TypeError(f"expected a string, got {_kind(value)}")
     return value
 
 
 def _str_list(value: object, _type: object) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise TypeError(f"expected a list of strings, got {value!r}")
+        raise TypeError(f"expected a list of strings, got {_kind(value)}")
     return list(value)
 
 
@@ -74,7 +81,12 @@ def _str_table(value: object, _type: object) -> dict[str, str]:
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        raise TypeError(f"expected an object of rule ids to severities, got {value!r}")
+        got = (
+            "an object with a value that is not a string"
+            if isinstance(value, dict)
+            else _kind(value)
+        )
+        raise TypeError(f"expected an object of rule ids to severities, got {got}")
     return dict(value)
 
 

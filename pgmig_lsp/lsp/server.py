@@ -32,7 +32,7 @@ from pgmig_lsp.migrations.discover import load_file
 from pgmig_lsp.migrations.model import Migration
 
 #: how often the server checks that the editor that started it still runs (seconds)
-PARENT_POLL = 2.0
+PARENT_POLL = 1.0
 
 logger = logging.getLogger("pgmig.lsp")
 

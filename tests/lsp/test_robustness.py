@@ -32,7 +32,7 @@ from tests.lsp.support import (
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 #: how many prefixes of the example files are sent in all (every Nth prefix, N the same for all)
-PREFIXES = 700
+PREFIXES = 500
 
 
 def _insert(
