@@ -97,6 +97,23 @@ async def test_pull_client_gets_no_push(client: LanguageClient, tmp_path: Path) 
     client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=identifier))
     await asyncio.sleep(0.3)
     assert uri not in client.diagnostics, "a pull client must not get pushed diagnostics"
+    # a result the client did not ask for (new settings): it is told to pull again
+    replace_all(client, uri, "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n", text, 3)
+    before = await client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(text_document=identifier)
+    )
+    assert isinstance(before, types.RelatedFullDocumentDiagnosticReport)
+    assert "prefer-text" in rules_of(before.items)
+    client.set_configuration({"ignore": ["prefer-text"]}, section="pgmig")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await wait_until(lambda: client.diagnostic_refresh_count > 0, what="a refresh request")
+    again = await client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(
+            text_document=identifier, previous_result_id=before.result_id
+        )
+    )
+    assert isinstance(again, types.RelatedFullDocumentDiagnosticReport)
+    assert "prefer-text" not in rules_of(again.items)
 
 
 def _cli_findings(shop: Path, files: list[Path]) -> dict[str, list[tuple[Any, ...]]]:
