@@ -226,6 +226,7 @@ class Checker:
                     state.serial = next(self._serials)
                     state.updated.set()
                     continue
+                self.show_messages(outcome.messages)
                 if state.closed or document.version != version:
                     # superseded by a newer edit; it keeps the flags of this one
                     state.forced |= forced
@@ -257,7 +258,6 @@ class Checker:
 
     def _deliver(self, state: DocumentState, outcome: Outcome, background: bool) -> None:
         check = outcome.check
-        self.show_messages(outcome.messages)
         for error in check.internal_errors:
             if error not in self._reported_errors:
                 self._reported_errors.add(error)
