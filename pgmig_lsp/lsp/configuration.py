@@ -110,7 +110,8 @@ CONVERTER = _make_converter()
 
 def read_editor_settings(data: object, source: str) -> tuple[EditorSettings, list[str]]:
     """Structure what the editor sent; messages name each key whose value was dropped."""
-    if data is None:
+    if data is None or data == []:
+        # Lua clients encode an empty table `{}` as a JSON array: no settings
         return EditorSettings(), []
     if not isinstance(data, Mapping):
         return EditorSettings(), [f"{source}: pgmig settings must be an object; ignored"]

@@ -171,6 +171,18 @@ async def test_invalid_setting_is_reported_and_the_server_goes_on(
     assert "missing-lock-timeout" in rules_of(client.diagnostics[uri])
 
 
+async def test_empty_settings_from_a_lua_client_are_no_settings(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    # Neovim encodes `settings = { pgmig = {} }` as an empty JSON array
+    shop = copy_shop(tmp_path)
+    await initialize(client, shop, options=[])
+    client.set_configuration([], section="pgmig")
+    uri = open_file(client, shop / MIGRATIONS / BAD)
+    await wait_until(lambda: client.diagnostics.get(uri), what="diagnostics")
+    assert client.messages == []
+
+
 async def test_config_file_change_applies_and_a_broken_one_is_reported(
     client: LanguageClient, tmp_path: Path
 ) -> None:
