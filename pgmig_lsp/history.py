@@ -19,7 +19,7 @@ Not thread-safe: the language server calls it from one worker thread.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import attrs
@@ -28,41 +28,25 @@ from pgmig_lsp.analysis import RuleSelection, analyze, replay_up
 from pgmig_lsp.catalog.model import Catalog
 from pgmig_lsp.config import Settings
 from pgmig_lsp.findings import Finding
-from pgmig_lsp.migrations.discover import MigrationSet, load_directory, load_file
+from pgmig_lsp.migrations.discover import (
+    MigrationSet,
+    history_directory,
+    load_directory,
+    load_file,
+)
 from pgmig_lsp.migrations.model import FormatProblem, Migration, SectionKind, Tool
 from pgmig_lsp.source import SourceFile
+from pgmig_lsp.workspace import problem_findings
 
 #: a fork of the replayed schema is kept every this many migrations
 CHECKPOINT = 16
 #: how many exact "before" schemas (of the positions the editor asked for) are kept
 PINNED = 32
-#: tools whose migrations are folders: the migration directory is the folder's parent
-FOLDER_TOOLS = frozenset({Tool.DIESEL, Tool.PRISMA, Tool.SQITCH})
-
-
-def history_directory(migration: Migration) -> Path:
-    """The directory whose history holds ``migration`` (as ``pgmig check FILE`` finds it)."""
-    path = migration.path
-    return path.parent.parent if migration.tool in FOLDER_TOOLS else path.parent
 
 
 def _up_texts(migration: Migration) -> tuple[str, ...]:
     """What the replay of a migration depends on."""
     return tuple(s.text for s in migration.sections if s.kind is SectionKind.UP)
-
-
-def set_problem_findings(
-    problems: Iterable[FormatProblem], selection: RuleSelection
-) -> list[Finding]:
-    """Findings for problems of a migration set (mixed formats, duplicate versions)."""
-    findings = []
-    for problem in problems:
-        severity = selection.severity(problem.rule)
-        if severity is not None:
-            findings.append(
-                Finding(problem.rule, severity, problem.message, problem.file.path, problem.span)
-            )
-    return findings
 
 
 @attrs.define(eq=False)
@@ -295,7 +279,7 @@ class Histories:
         if position is not None:
             invalidated = history.update(migration)
             before = history.before(position, budget)
-            extra = set_problem_findings(history.problems_for(path), selection)
+            extra = problem_findings(history.problems_for(path), selection)
         result = analyze(migration, settings, before=before, selection=selection)
         findings = [f for f in result.findings if f.path == path] + extra
         findings.sort(key=lambda f: (f.span.start, f.span.end, f.rule))

@@ -16,17 +16,18 @@ from pgmig_lsp.cache import FindingsCache, migration_key
 from pgmig_lsp.catalog.model import Catalog
 from pgmig_lsp.config import Settings
 from pgmig_lsp.findings import Finding, Severity
-from pgmig_lsp.migrations.discover import find_migration_dirs, load_directory, load_file
+from pgmig_lsp.migrations.discover import (
+    find_migration_dirs,
+    history_directory,
+    load_directory,
+    load_file,
+)
 from pgmig_lsp.migrations.model import FormatProblem, Migration, Tool
 from pgmig_lsp.report import CheckResult
 from pgmig_lsp.source import SourceFile
 
 if TYPE_CHECKING:
     from pgmig_lsp.analysis import RuleSelection
-
-
-#: tools whose migrations are folders (the migration directory is the folder's parent)
-_FOLDER_TOOLS = frozenset({Tool.DIESEL, Tool.PRISMA, Tool.SQITCH})
 
 
 class InputError(Exception):
@@ -100,14 +101,22 @@ class _Run:
                 self.cache.put(key, result.findings)
 
     def add_problems(self, problems: Iterable[FormatProblem]) -> None:
+        problems = list(problems)
         for problem in problems:
-            severity = self.rules().severity(problem.rule)
-            if severity is None:
-                continue
             self.files.setdefault(problem.file.path, problem.file)
-            self.findings.append(
+        self.findings.extend(problem_findings(problems, self.rules()))
+
+
+def problem_findings(problems: Iterable[FormatProblem], selection: RuleSelection) -> list[Finding]:
+    """Findings for the problems of a migration set (mixed formats, duplicate versions)."""
+    findings = []
+    for problem in problems:
+        severity = selection.severity(problem.rule)
+        if severity is not None:
+            findings.append(
                 Finding(problem.rule, severity, problem.message, problem.file.path, problem.span)
             )
+    return findings
 
 
 def check_migration(
@@ -142,11 +151,11 @@ def check_paths(
             if migration is None:
                 run.messages.append(f"{path}: not a migration file of a known format; skipped")
                 continue
-            # the file is checked against the history of its directory, as in a directory run
-            history = load_directory(
-                path.parent if migration.tool not in _FOLDER_TOOLS else path.parent.parent, tool
-            )
+            # the file is checked against the history of its directory, as in a directory run,
+            # with the directory's problems that are about it (a duplicate version, …)
+            history = load_directory(history_directory(migration), tool)
             if any(m.path == migration.path for m in history.migrations):
+                run.add_problems(p for p in history.problems if p.file.path == path)
                 run.add_history(history.migrations, only=path)
             else:
                 run.add_history([migration])

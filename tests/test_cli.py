@@ -228,3 +228,22 @@ def test_fix_moves_each_concurrent_index_into_a_migration_of_its_own(tmp_path: P
         (directory / name).read_text().startswith("-- migrate:up transaction:false")
         for name in created
     )
+
+
+def test_a_file_checked_alone_gets_its_directory_problems(tmp_path: Path) -> None:
+    migrations = tmp_path / "db" / "migrations"
+    migrations.mkdir(parents=True)
+    body = "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n"
+    (migrations / "20240101000000_first.sql").write_text(body)
+    later = migrations / "20240101000000_second.sql"
+    later.write_text(body)
+
+    def rules(*paths: str) -> set[tuple[str, str]]:
+        out = pgmig("check", "--no-cache", "--format", "json", *paths, cwd=tmp_path)
+        return {(d["path"], d["rule"]) for d in json.loads(out.stdout)["diagnostics"]}
+
+    whole = rules("db/migrations")
+    assert ("db/migrations/20240101000000_second.sql", "migration-order") in whole
+    # the same finding when only that file is checked (as the editor shows it)
+    alone = rules("db/migrations/20240101000000_second.sql")
+    assert alone == {f for f in whole if f[0].endswith("_second.sql")}

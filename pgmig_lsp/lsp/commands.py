@@ -16,13 +16,14 @@ from typing import Any
 from lsprotocol import types
 
 from pgmig_lsp.findings import Finding
-from pgmig_lsp.history import History, set_problem_findings
+from pgmig_lsp.history import History
 from pgmig_lsp.lsp.diagnostics import to_diagnostic
 from pgmig_lsp.lsp.positions import LineIndex
 from pgmig_lsp.lsp.server import PgmigServer, uri_path
 from pgmig_lsp.lsp.workspace import Progress, load_histories, migration_directories
 from pgmig_lsp.migrations.discover import load_directory
 from pgmig_lsp.migrations.scaffold import create_migration
+from pgmig_lsp.workspace import problem_findings
 
 NEW_MIGRATION = "pgmig.newMigration"
 CHECK_WORKSPACE = "pgmig.checkWorkspace"
@@ -84,7 +85,7 @@ class _DirectoryCheck:
         settings = ls.resolver.for_directory(history.directory)
         selection = ls.checker.selection(settings)
         self.problems: dict[Path, list[Finding]] = {}
-        for finding in set_problem_findings(history.migration_set.problems, selection):
+        for finding in problem_findings(history.migration_set.problems, selection):
             self.problems.setdefault(finding.path, []).append(finding)
         self.migrations: Iterator[Any] = history.check_each(settings, selection)
         self.ls = ls

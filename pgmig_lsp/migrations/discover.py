@@ -177,6 +177,16 @@ def _mixed(detection: Detection, migrations: list[Migration]) -> list[FormatProb
     ]
 
 
+#: tools whose migrations are folders (the migration directory is the folder's parent)
+FOLDER_TOOLS = frozenset({Tool.DIESEL, Tool.PRISMA, Tool.SQITCH})
+
+
+def history_directory(migration: Migration) -> Path:
+    """The migration directory whose history holds ``migration``."""
+    path = migration.path
+    return path.parent.parent if migration.tool in FOLDER_TOOLS else path.parent
+
+
 def load_directory(
     directory: Path,
     tool: Tool | None = None,
