@@ -1,18 +1,16 @@
 """Code actions for findings: the fix, ignore comments, the rule's documentation; fix-all.
 
-Actions are data: the language server ships them in ``Diagnostic.data`` (`to_data`) and its
-code-action handler reads them back (`from_data`) without checking the file again.
+The language server ships each finding's fix and statement in ``Diagnostic.data``; its
+code-action handler rebuilds the finding from that and asks `finding_actions`, without checking
+the file again.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
 import attrs
-import cattrs
 
 from pgmig_lsp.editor.ignores import ignore_file, ignore_statement
 from pgmig_lsp.findings import Edit, Finding
@@ -25,8 +23,6 @@ FIX_ALL = "source.fixAll.pgmig"
 KINDS = (QUICKFIX, FIX_ALL)
 
 #: marks the data this module writes, so that data from elsewhere is never taken for actions
-_DATA_KEY = "pgmig_action"
-_DATA_VERSION = 1
 
 
 @attrs.frozen
@@ -108,59 +104,3 @@ def _line_edits(file: SourceFile, new: str) -> list[Edit]:
         for tag, i1, i2, j1, j2 in matcher.get_opcodes()
         if tag != "equal"
     ]
-
-
-# -- data for Diagnostic.data ------------------------------------------------------------------
-
-
-def _converter() -> cattrs.Converter:
-    converter = cattrs.Converter(forbid_extra_keys=True)
-    converter.register_unstructure_hook(Path, str)
-    converter.register_structure_hook(Path, lambda value, _: Path(_strict(value, str)))
-    for kind in (str, int, bool):
-        converter.register_structure_hook(kind, _strict)
-    return converter
-
-
-def _strict(value: Any, kind: type[Any]) -> Any:
-    """Structure only values that already have the type (cattrs would convert ``1`` to "1")."""
-    if type(value) is not kind:
-        raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
-    return value
-
-
-_CONVERTER = _converter()
-
-
-def to_data(actions: Sequence[Action]) -> list[dict[str, Any]]:
-    """The actions as JSON-able dicts (for ``Diagnostic.data``)."""
-    out = []
-    for action in actions:
-        data: dict[str, Any] = _CONVERTER.unstructure(action)
-        data[_DATA_KEY] = _DATA_VERSION
-        out.append(data)
-    return out
-
-
-def from_data(data: object) -> list[Action]:
-    """The actions `to_data` wrote; anything else (another tool's data, a damaged list) gives
-    ``[]``. Never raises."""
-    if not isinstance(data, list):
-        return []
-    actions = []
-    for item in data:
-        if not isinstance(item, dict) or item.get(_DATA_KEY) != _DATA_VERSION:
-            return []
-        fields = {key: value for key, value in item.items() if key != _DATA_KEY}
-        try:
-            action = _CONVERTER.structure(fields, Action)
-        except Exception:  # cattrs reports bad shapes with several exception types
-            return []
-        if action.kind not in KINDS or not _valid_edits(action.edits):
-            return []
-        actions.append(action)
-    return actions
-
-
-def _valid_edits(edits: tuple[Edit, ...]) -> bool:
-    return all(edit.span is None or 0 <= edit.span.start <= edit.span.end for edit in edits)

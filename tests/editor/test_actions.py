@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from pgmig_lsp.analysis import analyze_migration
 from pgmig_lsp.config import Settings
-from pgmig_lsp.editor.actions import Action, finding_actions, fix_all, from_data, to_data
+from pgmig_lsp.editor.actions import Action, finding_actions, fix_all
 from pgmig_lsp.editor.ignores import ignore_file
 from pgmig_lsp.findings import Edit, Finding, Fix, Severity
 from pgmig_lsp.fixes import apply_edits, chosen_fixes, fixed_texts
@@ -311,67 +310,6 @@ def test_fix_all_leaves_out_unsafe_overlapping_and_foreign_fixes() -> None:
     assert _applied(file.text, path, action) == "aXdef\nghij\n"
     assert fix_all(file, _synthetic(path, unsafe, elsewhere)) is None
     assert fix_all(file, []) is None
-
-
-def test_actions_survive_the_trip_through_diagnostic_data(tmp_path: Path) -> None:
-    migration, path = dbmate(tmp_path, MIGRATION)
-    findings = analyze_migration(migration, SETTINGS)
-    file = file_of(migration, path)
-    actions = [a for f in findings for a in finding_actions(file, f)]
-    all_fixed = fix_all(file, findings)
-    assert all_fixed is not None
-    actions.append(all_fixed)
-    assert any(edit.span is None for a in actions for edit in a.edits)  # file creations
-    data = json.loads(json.dumps(to_data(actions)))
-    assert from_data(data) == actions
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        None,
-        "quickfix",
-        {"title": "x"},
-        [1],
-        [{}],
-        [{"title": "x", "kind": "quickfix"}],  # another tool's data: no pgmig mark
-        [{"pgmig_action": 2, "title": "x", "kind": "quickfix"}],
-        [{"pgmig_action": 1, "title": 3, "kind": "quickfix"}],
-        [{"pgmig_action": 1, "title": "x", "kind": "refactor"}],
-        [{"pgmig_action": 1, "title": "x", "kind": "quickfix", "surprise": 1}],
-        [{"pgmig_action": 1, "title": "x", "kind": "quickfix", "edits": "no"}],
-        [
-            {
-                "pgmig_action": 1,
-                "title": "x",
-                "kind": "quickfix",
-                "edits": [{"path": "a.sql", "span": {"start": 5, "end": 2}, "text": ""}],
-            }
-        ],
-        [
-            {
-                "pgmig_action": 1,
-                "title": "x",
-                "kind": "quickfix",
-                "edits": [{"path": 7, "span": None, "text": ""}],
-            }
-        ],
-    ],
-)
-def test_foreign_or_damaged_data_gives_no_action(data: object) -> None:
-    assert from_data(data) == []
-
-
-def test_valid_data_is_read() -> None:
-    data = [
-        {
-            "pgmig_action": 1,
-            "title": "x",
-            "kind": "quickfix",
-            "edits": [{"path": "a.sql", "span": {"start": 0, "end": 2}, "text": "y"}],
-        }
-    ]
-    assert from_data(data) == [Action("x", "quickfix", (Edit(Path("a.sql"), Span(0, 2), "y"),))]
 
 
 def test_golang_migrate_down_file_gets_its_own_edits(tmp_path: Path) -> None:
