@@ -27,6 +27,7 @@ from pgmig_lsp.sql.nodes import (
     TypeRef,
     const_value,
     def_options,
+    quote_identifier,
     strings,
     type_ref,
     walk,
@@ -216,13 +217,6 @@ class TableLock:
         if self.new_table:
             text += " (created in this migration)"
         return text + (f" — {self.why}" if self.why else "")
-
-
-_PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_$]*")
-
-
-def quote_identifier(name: str) -> str:
-    return name if _PLAIN_IDENTIFIER.fullmatch(name) else '"' + name.replace('"', '""') + '"'
 
 
 def display_name(key: Key | tuple[str, ...]) -> str:

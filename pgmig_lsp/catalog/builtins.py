@@ -114,6 +114,10 @@ class Builtins:
         """Whether `name` is a built-in type, in any spelling the grammar accepts (or serial)."""
         return self._typname(name) is not None
 
+    def type_name(self, name: Name) -> str | None:
+        """The pg_type name of a built-in type ('integer' -> 'int4'); None if not built in."""
+        return self._typname(name)
+
     def canonical_type(self, name: Name) -> str | None:
         """The type's `format_type` spelling ('int4' -> 'integer'); None if not built in."""
         typname = self._typname(name)

@@ -7,6 +7,7 @@ mistake gives one finding, not a cascade downstream.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -61,6 +62,35 @@ def type_text(ref: TypeRef | None) -> str:
     if ref.modifiers:
         name += "(" + ",".join(str(m) for m in ref.modifiers) + ")"
     return name + ("[]" if ref.array else "")
+
+
+@attrs.frozen
+class TypeText:
+    """A type as the catalog spells it (``varchar(255)``, ``app.status[]``), taken apart."""
+
+    names: tuple[str, ...]
+    modifiers: tuple[str, ...]
+    array: bool
+
+    @property
+    def name(self) -> str:
+        return self.names[-1] if self.names else ""
+
+
+_TYPE_TEXT = re.compile(r"^(?P<name>[^()\[\]]*)(?:\((?P<mods>[^()]*)\))?(?P<array>(?:\[\])*)$")
+
+
+def type_text_parts(text: str) -> TypeText:
+    """Split the replay's ``type_text`` spelling into name parts, modifiers and array flag."""
+    match = _TYPE_TEXT.match(text.strip())
+    if match is None:
+        return TypeText((text,), (), False)
+    mods = match.group("mods")
+    return TypeText(
+        tuple(match.group("name").split(".")),
+        tuple(m.strip() for m in mods.split(",")) if mods else (),
+        bool(match.group("array")),
+    )
 
 
 def _base_type(text: str) -> str:

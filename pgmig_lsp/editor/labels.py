@@ -13,9 +13,9 @@ from collections.abc import Callable
 import attrs
 from pglast import parser as pg
 
-from pgmig_lsp.locks import command_name, quote_identifier, vacuum_full
+from pgmig_lsp.locks import command_name, vacuum_full
 from pgmig_lsp.source import Span
-from pgmig_lsp.sql.nodes import Node, drop_object_names, strings
+from pgmig_lsp.sql.nodes import Node, drop_object_names, quote_identifier, strings
 from pgmig_lsp.sql.parse import Statement
 from pgmig_lsp.sql.spans import name_span
 

@@ -12,29 +12,22 @@ import re
 from collections.abc import Iterator
 
 from pglast import parser as pg
-from pglast.stream import maybe_double_quote_name
 
 from pgmig_lsp.catalog.model import Key, Table
+from pgmig_lsp.catalog.naming import choose_name
 from pgmig_lsp.findings import Edit, Fix, Severity
 from pgmig_lsp.migrations.standalone import standalone_migration
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
 from pgmig_lsp.rules.rewrite import keyword_span, removal
 from pgmig_lsp.source import SourceFile, Span
-from pgmig_lsp.sql.nodes import Node, relation_name, strings, walk
+from pgmig_lsp.sql.nodes import Node, quote_identifier, relation_name, strings, walk
 from pgmig_lsp.sql.parse import Statement
 from pgmig_lsp.sql.spans import element_span, name_span, subcommand_spans
 
 # -- shared by the ALTER TABLE family ------------------------------------------------------------
 
-#: PostgreSQL's NAMEDATALEN: identifiers hold at most 63 bytes
-NAMEDATALEN = 64
 
 _COMMENT_TOKENS = frozenset({"SQL_COMMENT", "C_COMMENT"})
-
-
-def quote_ident(name: str) -> str:
-    """``name`` as an SQL identifier, double-quoted only where PostgreSQL needs it."""
-    return str(maybe_double_quote_name(name))
 
 
 def table_label(key: Key) -> str:
@@ -141,38 +134,6 @@ def column_clause_span(
     return without_trailing_comments(text, Span(start, max(end, start + 1)))
 
 
-def _clip(name: str, nbytes: int) -> str:
-    return name.encode()[:nbytes].decode("utf-8", "ignore")
-
-
-def make_object_name(name1: str, name2: str | None, label: str) -> str:
-    """PostgreSQL's ``makeObjectName``: ``name1_name2_label``, the longer name shortened until
-    the whole fits in 63 bytes."""
-    bytes1 = len(name1.encode())
-    bytes2 = len(name2.encode()) if name2 else 0
-    available = NAMEDATALEN - 1 - len(label) - 1 - (1 if name2 else 0)
-    while bytes1 + bytes2 > available and bytes1 + bytes2 > 0:
-        if bytes1 > bytes2:
-            bytes1 -= 1
-        else:
-            bytes2 -= 1
-    parts = [_clip(name1, bytes1), *([_clip(name2, bytes2)] if name2 else []), label]
-    return "_".join(parts)
-
-
-def choose_constraint_name(
-    relname: str, name2: str | None, label: str, taken: set[str] | frozenset[str]
-) -> str:
-    """PostgreSQL's ``ChooseConstraintName``: the first free ``table_col_label``,
-    ``table_col_label1``, …"""
-    attempt = 0
-    while True:
-        name = make_object_name(relname, name2, label if not attempt else f"{label}{attempt}")
-        if name not in taken:
-            return name
-        attempt += 1
-
-
 def referenced_columns(expression: Node | None) -> list[str]:
     """The distinct columns an expression refers to, in order of appearance."""
     seen: list[str] = []
@@ -224,7 +185,7 @@ def statement_constraint_names(context: MigrationContext, statement: Statement) 
             # an inline REFERENCES is named after its column, a CHECK after the one column its
             # expression uses (as PostgreSQL does for both forms)
             name2 = column if column is not None and label[1] == "fkey" else label[0]
-            chosen = choose_constraint_name(name.name, name2, label[1], taken)
+            chosen = choose_name(name.name, name2, label[1], taken.__contains__)
             names[id(con)] = chosen
             taken.add(chosen)
     return names
@@ -339,7 +300,9 @@ def validate_migration(
     context: MigrationContext, statement: Statement, text: str, name: str
 ) -> tuple[Edit, ...] | None:
     """Edits that create a migration of its own, right after this one, validating ``name``."""
-    sql = f"ALTER TABLE {relation_text(statement, text)} VALIDATE CONSTRAINT {quote_ident(name)}"
+    sql = (
+        f"ALTER TABLE {relation_text(statement, text)} VALIDATE CONSTRAINT {quote_identifier(name)}"
+    )
     return standalone_migration(context.migration, f"validate_{_slug(name)}", sql, None)
 
 
@@ -484,7 +447,9 @@ class ConstraintMissingNotValid(Rule):
         edits: list[Edit] = []
         if not con.get("conname"):
             edits.append(
-                Edit(file.path, Span(span.start, span.start), f"CONSTRAINT {quote_ident(name)} ")
+                Edit(
+                    file.path, Span(span.start, span.start), f"CONSTRAINT {quote_identifier(name)} "
+                )
             )
         edits.append(not_valid)
         return self._with_validation(statement, file.text, name, edits)
@@ -566,9 +531,9 @@ class ConstraintMissingNotValid(Rule):
             if references is None:
                 return None
             offset = references.start - span.start
-            clause = f"{clause[:offset]}FOREIGN KEY ({quote_ident(column)}) {clause[offset:]}"
+            clause = f"{clause[:offset]}FOREIGN KEY ({quote_identifier(column)}) {clause[offset:]}"
         if not con.get("conname"):
-            clause = f"CONSTRAINT {quote_ident(name)} {clause}"
+            clause = f"CONSTRAINT {quote_identifier(name)} {clause}"
         # drop the clause with the blanks before it
         start = span.start
         while start > 0 and text[start - 1] in " \t":

@@ -8,13 +8,13 @@ import attrs
 
 from pgmig_lsp.catalog.model import Index, Key
 from pgmig_lsp.findings import Edit, Fix, Severity
-from pgmig_lsp.locks import display_name, quote_identifier
+from pgmig_lsp.locks import display_name
 from pgmig_lsp.migrations.model import SectionKind
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
 from pgmig_lsp.rules.primary_key import may_inherit_primary_key
 from pgmig_lsp.rules.rewrite import statement_with_terminator
 from pgmig_lsp.source import Span
-from pgmig_lsp.sql.nodes import Node, relation_name, strings
+from pgmig_lsp.sql.nodes import Node, quote_identifier, relation_name, strings
 from pgmig_lsp.sql.parse import Statement
 from pgmig_lsp.sql.spans import element_span, subcommand_spans
 

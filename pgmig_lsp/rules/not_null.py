@@ -5,22 +5,21 @@ from __future__ import annotations
 import re
 
 from pgmig_lsp.catalog.model import Key
+from pgmig_lsp.catalog.naming import choose_name
 from pgmig_lsp.findings import Edit, Fix, Severity
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
 from pgmig_lsp.rules.constraints import (
     NotNullProofs,
     alter_commands,
     altered_table,
-    choose_constraint_name,
     pg_major,
-    quote_ident,
     subcommand_span,
     table_label,
     trimmed_element_span,
     validate_migration,
 )
 from pgmig_lsp.source import Span
-from pgmig_lsp.sql.nodes import Node, strings
+from pgmig_lsp.sql.nodes import Node, quote_identifier, strings
 from pgmig_lsp.sql.parse import Statement
 
 _SET_NOT_NULL = re.compile(r"(?is)alter\b.*\bset\s+not\s+null")
@@ -112,7 +111,7 @@ class SetNotNull(Rule):
         label = table_label(key)
         major = pg_major(self.context.pg_version)
         name = self._constraint_name(key, column)
-        shown = quote_ident(column)
+        shown = quote_identifier(column)
         if major >= 18:
             instead = (
                 f"Add `CONSTRAINT {name} NOT NULL {shown} NOT VALID` now and `VALIDATE "
@@ -144,7 +143,7 @@ class SetNotNull(Rule):
     def _constraint_name(self, key: Key, column: str) -> str:
         table = self.context.catalog.tables.get(key)
         taken = frozenset(table.constraints) if table is not None else frozenset()
-        return choose_constraint_name(key[1], column, "not_null", taken)
+        return choose_name(key[1], column, "not_null", taken.__contains__)
 
     def _fix(
         self, section: SectionContext, span: Span, column: str, name: str, major: int
@@ -152,7 +151,7 @@ class SetNotNull(Rule):
         text = section.file.text
         if not _SET_NOT_NULL.fullmatch(text[span.start : span.end]):
             return None
-        shown, constraint = quote_ident(column), quote_ident(name)
+        shown, constraint = quote_identifier(column), quote_identifier(name)
         if major >= 18:
             replacement = f"ADD CONSTRAINT {constraint} NOT NULL {shown} NOT VALID"
             title = "Add the NOT NULL constraint NOT VALID (validate it in a later migration)"
@@ -179,7 +178,7 @@ class SetNotNull(Rule):
                 Edit(
                     section.file.path,
                     Span(span.start, span.start),
-                    f"CONSTRAINT {quote_ident(name)} ",
+                    f"CONSTRAINT {quote_identifier(name)} ",
                 ),
             )
         if created is not None:

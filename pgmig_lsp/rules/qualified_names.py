@@ -8,10 +8,9 @@ from collections.abc import Iterator
 import attrs
 
 from pgmig_lsp.findings import Edit, Fix, Severity
-from pgmig_lsp.locks import quote_identifier
 from pgmig_lsp.rules.base import Group, Rule, SectionContext
 from pgmig_lsp.source import Span
-from pgmig_lsp.sql.nodes import Node, strings
+from pgmig_lsp.sql.nodes import Node, quote_identifier, strings
 from pgmig_lsp.sql.parse import Statement
 from pgmig_lsp.sql.spans import name_span
 

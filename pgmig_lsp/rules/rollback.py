@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-import attrs
-
 from pgmig_lsp.catalog.model import Origin
+from pgmig_lsp.catalog.replay import type_text_parts
 from pgmig_lsp.findings import Edit, Fix, Severity
 from pgmig_lsp.migrations.model import Migration, Section, SectionKind, Tool
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
@@ -52,35 +51,6 @@ def section_of(context: MigrationContext, origin: Origin | None) -> SectionKind 
         ):
             return section.kind
     return None
-
-
-@attrs.frozen
-class TypeText:
-    """A type as the catalog spells it (``varchar(255)``, ``app.status[]``), taken apart."""
-
-    names: tuple[str, ...]
-    modifiers: tuple[str, ...]
-    array: bool
-
-    @property
-    def name(self) -> str:
-        return self.names[-1] if self.names else ""
-
-
-_TYPE_TEXT = re.compile(r"^(?P<name>[^()\[\]]*)(?:\((?P<mods>[^()]*)\))?(?P<array>(?:\[\])*)$")
-
-
-def type_text_parts(text: str) -> TypeText:
-    """Split the replay's ``type_text`` spelling into name parts, modifiers and array flag."""
-    match = _TYPE_TEXT.match(text.strip())
-    if match is None:
-        return TypeText((text,), (), False)
-    mods = match.group("mods")
-    return TypeText(
-        tuple(match.group("name").split(".")),
-        tuple(m.strip() for m in mods.split(",")) if mods else (),
-        bool(match.group("array")),
-    )
 
 
 def canonical_type(context: MigrationContext, text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 
 from pgmig_lsp.catalog.model import Key
-from pgmig_lsp.catalog.replay import type_text
+from pgmig_lsp.catalog.replay import TypeText, type_text, type_text_parts
 from pgmig_lsp.findings import Severity
 from pgmig_lsp.migrations.model import SectionKind
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
@@ -16,7 +16,7 @@ from pgmig_lsp.rules.drops import (
     shown,
     subcommand_span,
 )
-from pgmig_lsp.rules.rollback import TypeText, marked_irreversible, type_text_parts
+from pgmig_lsp.rules.rollback import marked_irreversible
 from pgmig_lsp.source import Span
 from pgmig_lsp.sql.nodes import Node, QualifiedName, drop_object_names, type_ref, walk
 from pgmig_lsp.sql.parse import Statement

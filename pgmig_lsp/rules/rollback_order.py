@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from pgmig_lsp.catalog.model import Catalog, Constraint, Function, Key, Table
+from pgmig_lsp.catalog.replay import type_text_parts
 from pgmig_lsp.findings import Severity
 from pgmig_lsp.migrations.model import SectionKind
 from pgmig_lsp.rules.base import Group, Rule, SectionContext
@@ -21,7 +22,7 @@ from pgmig_lsp.rules.drops import (
     shown,
     subcommand_span,
 )
-from pgmig_lsp.rules.rollback import origin_statement, type_text_parts
+from pgmig_lsp.rules.rollback import origin_statement
 from pgmig_lsp.sql.nodes import Node, QualifiedName, drop_object_names, relation_name, strings, walk
 from pgmig_lsp.sql.parse import Statement
 

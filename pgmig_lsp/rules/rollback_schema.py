@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from pgmig_lsp.catalog.model import Catalog, Constraint, Function, Index, Key, Mark, Origin, Table
-from pgmig_lsp.catalog.replay import type_text
+from pgmig_lsp.catalog.replay import type_text, type_text_parts
 from pgmig_lsp.findings import Severity
 from pgmig_lsp.migrations.model import SectionKind
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
@@ -26,7 +26,6 @@ from pgmig_lsp.rules.rollback import (
     origin_statement,
     section_of,
     section_unparsed,
-    type_text_parts,
 )
 from pgmig_lsp.source import Span
 from pgmig_lsp.sql.nodes import QualifiedName, drop_object_names, strings, type_ref, walk

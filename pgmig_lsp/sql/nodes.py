@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import attrs
+from pglast.stream import maybe_double_quote_name
 
 Node = dict[str, Any]
 
@@ -23,6 +24,12 @@ def body_of(node: Node) -> Node:
     """The node's fields, whatever its kind."""
     body: Node = next(iter(node.values()))
     return body
+
+
+def quote_identifier(name: str) -> str:
+    """``name`` as an SQL identifier, double-quoted only where PostgreSQL needs it (upper case,
+    odd characters, reserved words)."""
+    return str(maybe_double_quote_name(name))
 
 
 def strings(items: list[Node] | None) -> tuple[str, ...]:
