@@ -84,6 +84,19 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--dir", type=Path, default=None, help="migration directory")
     new.add_argument("--config", type=Path, default=None, help="config file to use")
 
+    snapshot = commands.add_parser(
+        "snapshot", help="write the schema the migrations build (or a live database's) as JSON"
+    )
+    snapshot.add_argument("directory", nargs="?", type=Path, help="migration directory")
+    snapshot.add_argument("-o", "--output", type=Path, default=None, help="file to write")
+    snapshot.add_argument(
+        "--database",
+        metavar="DSN",
+        default=None,
+        help="read a live database instead (read-only, with timeouts)",
+    )
+    snapshot.add_argument("--config", type=Path, default=None, help="config file to use")
+
     serve = commands.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument(
         "--tcp",
@@ -269,6 +282,52 @@ def _new(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def _snapshot(args: argparse.Namespace) -> int:
+    import json
+
+    from pgmig_lsp.catalog.builtins import builtins_for
+    from pgmig_lsp.catalog.model import Catalog
+    from pgmig_lsp.catalog.snapshot import to_json
+
+    loaded = _load_config(args.config, args.directory or Path.cwd())
+    catalog: Catalog
+    if args.database is not None:
+        from pgmig_lsp.catalog.introspect import DatabaseError, introspect
+
+        try:
+            catalog = introspect(args.database)
+        except DatabaseError as exc:
+            _err(exc.message)
+            return EXIT_USAGE
+    else:
+        from pgmig_lsp.analysis import replay_up
+        from pgmig_lsp.migrations.discover import load_directory
+        from pgmig_lsp.migrations.model import Tool
+        from pgmig_lsp.workspace import configured_dirs
+
+        directory = args.directory
+        if directory is None:
+            candidates = configured_dirs(loaded.settings, Path.cwd())
+            if len(candidates) != 1:
+                found = ", ".join(map(str, candidates)) or "none found"
+                _err(f"pass the migration directory (candidates: {found})")
+                return EXIT_USAGE
+            directory = candidates[0]
+        if not directory.is_dir():
+            _err(f"{directory}: not a directory")
+            return EXIT_USAGE
+        forced = Tool(loaded.settings.tool) if loaded.settings.tool else None
+        catalog = Catalog(complete=True)
+        for migration in load_directory(directory, forced).migrations:
+            replay_up(migration, catalog)
+    text = json.dumps(to_json(catalog, builtins_for(loaded.settings.pg_version)), indent=2)
+    if args.output is None:
+        print(text)
+    else:
+        args.output.write_text(text + "\n", encoding="utf-8")
+    return EXIT_CLEAN
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -282,6 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(args)
         if args.command == "new":
             return _new(args)
+        if args.command == "snapshot":
+            return _snapshot(args)
         if args.command == "serve":
             from pgmig_lsp.lsp.server import serve
 

@@ -229,6 +229,11 @@ class Index:
     origin: Origin | None = None
     #: as ``pg_get_indexdef`` prints it (None: not known)
     definition: str | None = None
+    #: per key column, what follows its name in the definition (`` DESC NULLS LAST``,
+    #: `` text_pattern_ops``); None where not known
+    options: tuple[str, ...] | None = None
+    #: ``INCLUDE`` columns
+    include: tuple[str, ...] = ()
 
 
 @attrs.define

@@ -39,6 +39,7 @@ from pgmig_lsp.sql.nodes import (
     TypeRef,
     def_options,
     drop_object_names,
+    quote_identifier,
     relation_name,
     strings,
     type_ref,
@@ -52,6 +53,39 @@ _CONTYPE = {
     "CONSTR_CHECK": "c",
     "CONSTR_EXCLUSION": "x",
 }
+
+
+#: pg_constraint.confdeltype / confupdtype codes, as PostgreSQL prints the actions
+_FK_ACTIONS = {
+    "a": "NO ACTION",
+    "r": "RESTRICT",
+    "c": "CASCADE",
+    "n": "SET NULL",
+    "d": "SET DEFAULT",
+}
+
+
+def _index_options(elem: Node) -> str | None:
+    """What ``pg_get_indexdef`` prints after a key column's name; None for an expression."""
+    if not elem.get("name"):
+        return None
+    text = ""
+    collation = strings(elem.get("collation"))
+    if collation:
+        text += " COLLATE " + ".".join(quote_identifier(c) for c in collation)
+    opclass = strings(elem.get("opclass"))
+    if opclass:
+        text += " " + ".".join(opclass)
+    descending = elem.get("ordering") == "SORTBY_DESC"
+    if descending:
+        text += " DESC"
+    nulls = elem.get("nulls_ordering")
+    # printed only where it is not the direction's default (NULLS FIRST for DESC)
+    if nulls == "SORTBY_NULLS_FIRST" and not descending:
+        text += " NULLS FIRST"
+    elif nulls == "SORTBY_NULLS_LAST" and descending:
+        text += " NULLS LAST"
+    return text
 
 
 def type_text(ref: TypeRef | None) -> str:
@@ -168,6 +202,8 @@ class Replay:
         self._name_parts: dict[int, str | None] = {}
         #: for exclusion constraints not yet added: their index's access method
         self._access_methods: dict[int, str] = {}
+        #: for key constraints not yet added: their index's INCLUDE columns
+        self._including: dict[int, tuple[str, ...]] = {}
         self._handlers: dict[str, Callable[[Node, Origin], None]] = {
             "CreateStmt": self._create_table,
             "AlterTableStmt": self._alter_table,
@@ -246,8 +282,13 @@ class Replay:
             validated=not con.get("skip_validation", False),
             origin=origin,
         )
+        if contype == "f":
+            constraint.on_delete = _FK_ACTIONS.get(con.get("fk_del_action", "a"), "NO ACTION")
+            constraint.on_update = _FK_ACTIONS.get(con.get("fk_upd_action", "a"), "NO ACTION")
         if contype == "x":
             self._access_methods[id(constraint)] = con.get("access_method") or "gist"
+        if contype in ("p", "u") and con.get("including"):
+            self._including[id(constraint)] = strings(con.get("including"))
         if not constraint.name:
             # what PostgreSQL's name for it is made of (see `_add_constraint`)
             if contype == "c":
@@ -313,6 +354,8 @@ class Replay:
                     unique=con.type != "x",
                     method=self._access_methods.pop(id(con), "btree"),
                     origin=con.origin,
+                    options=("",) * len(con.columns) if con.type != "x" else None,
+                    include=self._including.pop(id(con), ()),
                 ),
             )
         if con.type == "p":
@@ -412,6 +455,7 @@ class Replay:
         key = (table[0], name)
         if key in self.catalog.indexes and body.get("if_not_exists"):
             return
+        options = [_index_options(p.get("IndexElem") or {}) for p in params]
         self.catalog.put_index(
             key,
             Index(
@@ -423,6 +467,11 @@ class Replay:
                 partial=body.get("whereClause") is not None,
                 method=body.get("accessMethod", "btree"),
                 origin=origin,
+                options=None if None in options else tuple(o for o in options if o is not None),
+                include=tuple(
+                    (p.get("IndexElem") or {}).get("name") or ""
+                    for p in body.get("indexIncludingParams") or []
+                ),
             ),
         )
 
@@ -732,8 +781,9 @@ class Replay:
                     constraint.referenced_columns = renamed(constraint.referenced_columns)
         for index_key in catalog.index_keys_on(key):
             index = catalog.writable_index(index_key)
-            if index is not None and old in index.columns:
+            if index is not None and (old in index.columns or old in index.include):
                 index.columns = tuple(new if c == old else c for c in index.columns)
+                index.include = renamed(index.include)
 
     def _rename_constraint(self, key: Key, old: str, new: str) -> None:
         table = self.catalog.writable_table(key)
