@@ -41,7 +41,9 @@ class LongLockWindow(Rule):
     Reports, once per section, the first slow statement (a table rewrite, a full scan, a
     whole-table `UPDATE`/`DELETE`, a non-concurrent index build, a constraint validation) that
     runs in the same transaction after an earlier statement took an ACCESS EXCLUSIVE lock on a
-    table that existed before the migration.
+    table that existed before the migration. A slow step that takes ACCESS EXCLUSIVE on that
+    table itself (two type changes of one table in a row) is not reported: splitting would not
+    shorten that table's lock.
 
     ## Why is this bad?
     Locks are held until the transaction ends. A quick `ALTER TABLE … ADD COLUMN` followed by a
@@ -95,18 +97,24 @@ class LongLockWindow(Rule):
             self._held.clear()
             return
         locks = statement_locks(statement, self.context)
-        if self._held:
+        # a table this statement locks ACCESS EXCLUSIVE itself is blocked for the whole step
+        # anyway: committing the earlier lock first would not free it
+        own = {lock.table for lock in locks if lock.mode is LockMode.ACCESS_EXCLUSIVE}
+        if any(table not in own for table in self._held):
             slow = [lock for lock in locks if _slow(lock)]
             if slow:
                 self._reported = True
-                self._report(statement, section, slow[0])
+                self._report(statement, section, slow[0], own)
                 return
         for lock in locks:
             if lock.mode is LockMode.ACCESS_EXCLUSIVE and not lock.new_table:
                 self._held.setdefault(lock.table, (lock, statement))
 
-    def _report(self, statement: Statement, section: SectionContext, slow: TableLock) -> None:
-        held, holder = self._held.get(slow.table) or next(iter(self._held.values()))
+    def _report(
+        self, statement: Statement, section: SectionContext, slow: TableLock, own: set[Key]
+    ) -> None:
+        blocked = {table: held for table, held in self._held.items() if table not in own}
+        held, holder = blocked.get(slow.table) or next(iter(blocked.values()))
         line = section.file.position(holder.span.start)[0] + 1
         work = _WORK.get(slow.effect, "works through all of {}").format(slow.target)
         if held.table == slow.table or not held.table_known:

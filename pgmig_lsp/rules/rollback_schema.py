@@ -23,6 +23,7 @@ from pgmig_lsp.rules.drops import alter_table_commands, is_table_alter, shown
 from pgmig_lsp.rules.rollback import (
     canonical_type,
     marked_irreversible,
+    needs_undo,
     origin_statement,
     section_of,
     section_unparsed,
@@ -315,8 +316,9 @@ class IncompleteDown(Rule):
     `NOT NULL` or default, an index's columns, an enum's values, …). Columns compare by name: a
     column re-added at the end of the table is restored. Only objects pgmig knows are compared
     (created in this migration, or from replayed earlier migrations, a snapshot or a live
-    database). Not reported when there is no down section (`missing-down`), or when the
-    migration is marked `-- pgmig: irreversible`.
+    database). Not reported when there is no down section (`missing-down`), when the down
+    section changes nothing (`empty-down`), or when the migration is marked
+    `-- pgmig: irreversible`.
 
     ## Why is this bad?
     After a rollback, the schema is not the one the previous release was written and tested
@@ -482,6 +484,8 @@ class IncompleteDown(Rule):
         before, self._before = self._before, None
         if self._effects.opaque or section_unparsed(self.context, section.section):
             return
+        if not needs_undo(section.statements):
+            return  # an empty down section: empty-down reports it, once
         old, new = changed_entries(self._prints, before, self.context.catalog, self._since)
         left, missing, changed = self._compare(old, new)
         parts = []
