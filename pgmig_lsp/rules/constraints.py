@@ -16,6 +16,7 @@ from pglast import parser as pg
 from pgmig_lsp.catalog.model import Key, Table
 from pgmig_lsp.catalog.naming import choose_name
 from pgmig_lsp.findings import Edit, Fix, Severity
+from pgmig_lsp.locks import display_name
 from pgmig_lsp.migrations.standalone import standalone_migration
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
 from pgmig_lsp.rules.rewrite import keyword_span, removal
@@ -32,7 +33,7 @@ _COMMENT_TOKENS = frozenset({"SQL_COMMENT", "C_COMMENT"})
 
 def table_label(key: Key) -> str:
     """A table's name for messages: ``orders``, or ``billing.orders`` outside ``public``."""
-    return key[1] if key[0] == "public" else f"{key[0]}.{key[1]}"
+    return display_name(key)
 
 
 def pg_major(version: int) -> int:

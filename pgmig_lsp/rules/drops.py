@@ -10,9 +10,10 @@ from collections.abc import Iterator
 
 from pgmig_lsp.catalog.model import Key
 from pgmig_lsp.findings import Severity
+from pgmig_lsp.locks import display_name
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
 from pgmig_lsp.source import Span
-from pgmig_lsp.sql.nodes import Node, QualifiedName, drop_object_names
+from pgmig_lsp.sql.nodes import Node, QualifiedName, drop_object_names, quote_identifier
 from pgmig_lsp.sql.parse import Statement
 from pgmig_lsp.sql.spans import subcommand_spans
 
@@ -23,9 +24,7 @@ def shown(key: Key | tuple[str, ...] | None) -> str:
     """A name as a message shows it: ``orders``, or ``audit.user_actions`` outside ``public``."""
     if not key:
         return "?"
-    if len(key) >= 2 and key[0] == "public":
-        return ".".join(key[1:])
-    return ".".join(key)
+    return display_name(key)
 
 
 def alter_table_commands(body: Node) -> Iterator[tuple[int, Node]]:
@@ -253,7 +252,8 @@ class DropColumn(Rule):
         if found is None:
             return
         table, drops = found
-        for index, column in drops:
+        for index, name in drops:
+            column = quote_identifier(name)
             self.report(
                 section,
                 subcommand_span(statement, section, index),

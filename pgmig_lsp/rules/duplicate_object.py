@@ -10,6 +10,7 @@ from pglast import parser as pg
 from pgmig_lsp.catalog.model import Catalog, Key, Origin
 from pgmig_lsp.catalog.replay import type_text
 from pgmig_lsp.findings import Severity
+from pgmig_lsp.locks import display_name
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
 from pgmig_lsp.source import Span
 from pgmig_lsp.sql.nodes import Node, QualifiedName, strings, type_ref
@@ -33,8 +34,8 @@ _IN_MODES = ("FUNC_PARAM_IN", "FUNC_PARAM_INOUT", "FUNC_PARAM_VARIADIC", "FUNC_P
 
 
 def shown(key: Key) -> str:
-    """``orders``, or ``audit.user_actions`` outside ``public``."""
-    return key[1] if key[0] == "public" else f"{key[0]}.{key[1]}"
+    """``orders``, or ``audit.user_actions`` outside ``public``, quoted where SQL needs it."""
+    return display_name(key)
 
 
 def _article(word: str) -> str:

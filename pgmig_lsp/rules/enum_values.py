@@ -6,6 +6,7 @@ import attrs
 
 from pgmig_lsp.catalog.model import Key
 from pgmig_lsp.findings import Severity
+from pgmig_lsp.locks import display_name
 from pgmig_lsp.rules.base import Group, Rule, SectionContext
 from pgmig_lsp.sql.nodes import QualifiedName, strings, walk
 from pgmig_lsp.sql.parse import Statement
@@ -23,7 +24,7 @@ class _Added:
 
 
 def _shown(key: Key) -> str:
-    return key[1] if key[0] == "public" else f"{key[0]}.{key[1]}"
+    return display_name(key)
 
 
 class EnumValueInTransaction(Rule):

@@ -200,10 +200,9 @@ class UnindexedForeignKey(Rule):
         columns = strings(con.get("fk_attrs")) or columns
         if not columns:
             return
-        referenced = relation_name(con.get("pktable"))
-        self._keys.append(
-            _ForeignKey(key, columns, str(referenced or "?"), statement, section, span, new)
-        )
+        written = relation_name(con.get("pktable"))
+        referenced = display_name((written.schema or "", written.name)) if written else "?"
+        self._keys.append(_ForeignKey(key, columns, referenced, statement, section, span, new))
 
     def end_section(self, section: SectionContext) -> None:
         if section.kind is not SectionKind.UP:

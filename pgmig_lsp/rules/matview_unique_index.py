@@ -6,6 +6,7 @@ import re
 
 from pgmig_lsp.catalog.model import Table
 from pgmig_lsp.findings import Severity
+from pgmig_lsp.locks import display_name
 from pgmig_lsp.rules.base import Group, Rule, SectionContext
 from pgmig_lsp.sql.parse import Statement
 from pgmig_lsp.sql.plpgsql import function_statements
@@ -14,7 +15,7 @@ _CONCURRENTLY = re.compile(r"\bconcurrently\b", re.IGNORECASE)
 
 
 def _shown(table: Table) -> str:
-    return table.name if table.schema == "public" else f"{table.schema}.{table.name}"
+    return display_name((table.schema, table.name))
 
 
 class MatviewConcurrentRefreshWithoutUniqueIndex(Rule):

@@ -134,7 +134,7 @@ class SetNotNull(Rule):
         self.report(
             section,
             span,
-            f"`SET NOT NULL` on `{column}` scans all of `{label}` under an ACCESS EXCLUSIVE lock: "
+            f"`SET NOT NULL` on `{shown}` scans all of `{label}` under an ACCESS EXCLUSIVE lock: "
             f"reads and writes wait for the whole scan. {instead}",
             statement=statement,
             fix=self._fix(section, span, column, name, major),

@@ -7,6 +7,7 @@ from pglast.enums.parsenodes import TableLikeOption
 
 from pgmig_lsp.catalog.model import Key
 from pgmig_lsp.findings import Severity
+from pgmig_lsp.locks import display_name
 from pgmig_lsp.migrations.model import SectionKind
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
 from pgmig_lsp.source import Span
@@ -111,10 +112,7 @@ class TableWithoutPrimaryKey(Rule):
             return
         if body.get("if_not_exists") and key in self.context.catalog.tables:
             return  # already there: this statement creates nothing
-        name = relation.get("relname", key[1])
-        if relation.get("schemaname"):
-            name = f"{relation['schemaname']}.{name}"
-        self._created.append(_NewTable(key, statement, section, name))
+        self._created.append(_NewTable(key, statement, section, display_name(key)))
 
     def end_section(self, section: SectionContext) -> None:
         if section.kind is not SectionKind.UP:

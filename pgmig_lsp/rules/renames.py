@@ -5,6 +5,7 @@ from __future__ import annotations
 from pgmig_lsp.findings import Severity
 from pgmig_lsp.rules.base import Group, Rule, SectionContext
 from pgmig_lsp.rules.drops import new_columns, shown
+from pgmig_lsp.sql.nodes import quote_identifier
 from pgmig_lsp.sql.parse import Statement
 
 _RELATIONS = {
@@ -130,7 +131,7 @@ class RenameColumn(Rule):
         old = body.get("subname", "")
         if table is None or not old or old in new_columns(context, section, statement, table):
             return
-        new = body.get("newname", "")
+        old, new = quote_identifier(old), quote_identifier(body.get("newname", ""))
         self.report(
             section,
             statement.span,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pgmig_lsp.catalog.model import Key
 from pgmig_lsp.findings import Fix, Severity
+from pgmig_lsp.locks import display_name
 from pgmig_lsp.rules.base import Group, Rule, SectionContext
 from pgmig_lsp.rules.rewrite import insert_before
 from pgmig_lsp.source import Span
@@ -13,7 +14,7 @@ from pgmig_lsp.sql.spans import name_span
 
 
 def _shown(key: Key) -> str:
-    return key[1] if key[0] == "public" else f"{key[0]}.{key[1]}"
+    return display_name(key)
 
 
 class PolicyWithoutRls(Rule):
