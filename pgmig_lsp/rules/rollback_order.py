@@ -22,7 +22,7 @@ from pgmig_lsp.rules.drops import (
     shown,
     subcommand_span,
 )
-from pgmig_lsp.rules.rollback import origin_statement
+from pgmig_lsp.rules.rollback import origin_statement, section_unparsed
 from pgmig_lsp.sql.nodes import Node, QualifiedName, drop_object_names, relation_name, strings, walk
 from pgmig_lsp.sql.parse import Statement
 
@@ -146,6 +146,10 @@ class DownOrder(Rule):
 
     def check_statement(self, statement: Statement, section: SectionContext) -> None:
         if section.kind is not SectionKind.DOWN or statement.in_function:
+            return
+        if section_unparsed(self.context, section.section):
+            # a statement that did not parse was not replayed (the DROP it held did not happen
+            # here): the order is unknown, and syntax-error already stops the rollback
             return
         if statement.kind == "AlterTableStmt":
             self._check_alter(statement, section)
