@@ -85,7 +85,8 @@ def parse_section(section: Section) -> SectionParse:
     spans = templates.placeholders(text) if ("${" in text or "{{" in text) else []
     if spans:
         text = templates.substitute(text, spans)
-    return SectionParse(section, parse_sql(text, section.span.start), bool(spans))
+    parsed = parse_sql(text, section.span.start, psql=section.psql)
+    return SectionParse(section, parsed, bool(spans))
 
 
 @attrs.define(eq=False)

@@ -60,3 +60,38 @@ def test_unterminated_string_keeps_earlier_statements() -> None:
 @pytest.mark.parametrize("text", ["", "   \n", "-- only a comment\n", "\x00\x01", "$$", "/*", "'"])
 def test_odd_input_never_raises(text: str) -> None:
     parse_sql(text)
+
+
+_PSQL_SCRIPT = """\\set ON_ERROR_STOP on
+SET client_encoding = 'UTF8';
+\\connect app
+CREATE TABLE pays (id int, nom text);
+COPY pays (id, nom) FROM stdin;
+1\tFrançe; 'quoted
+2\t\\N
+\\.
+  \\echo done
+CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$
+\\not_a_command
+SELECT E'\\\\x'
+$$;
+"""
+
+
+def test_psql_meta_commands_and_copy_rows_are_not_sql() -> None:
+    parsed = parse_sql(_PSQL_SCRIPT, 3, psql=True)
+    assert not parsed.errors
+    full = " " * 3 + _PSQL_SCRIPT
+    texts = [full[s.span.start : s.span.end] for s in parsed.statements]
+    assert texts[:3] == [
+        "SET client_encoding = 'UTF8'",
+        "CREATE TABLE pays (id int, nom text)",
+        "COPY pays (id, nom) FROM stdin",
+    ]
+    # a backslash line inside a function body is the function's text, not a meta-command
+    assert texts[3].startswith("CREATE FUNCTION f()") and "\\not_a_command" in texts[3]
+
+
+def test_psql_syntax_is_an_error_for_tools_that_send_sql_to_the_server() -> None:
+    parsed = parse_sql(_PSQL_SCRIPT)
+    assert parsed.errors

@@ -77,6 +77,9 @@ class Section:
     opted_out: bool = False
     #: span of the marker line (``-- migrate:up``), for findings about the section itself
     marker: Span | None = None
+    #: the tool runs the script through psql (sqitch, plain files): psql meta-commands and
+    #: ``COPY … FROM stdin`` rows are part of the script, not SQL for the server
+    psql: bool = False
 
     @property
     def text(self) -> str:

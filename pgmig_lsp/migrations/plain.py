@@ -26,6 +26,7 @@ def parse(file: SourceFile, *, wrapped: bool = True) -> Migration:
         span=whole_file(file),
         wrapped=wrapped,
         delivery=Delivery.ONE_STRING,
+        psql=True,
     )
     return Migration(
         tool=Tool.PLAIN,

@@ -174,6 +174,7 @@ def _section(kind: SectionKind, file: SourceFile) -> Section:
         span=whole_file(file),
         wrapped=False,
         delivery=Delivery.PER_STATEMENT,
+        psql=True,
     )
 
 

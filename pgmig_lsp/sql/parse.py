@@ -17,6 +17,7 @@ from pglast import parser as pg
 from pgmig_lsp.source import Span
 from pgmig_lsp.sql.nodes import Node, body_of, kind_of
 from pgmig_lsp.sql.offsets import ByteLocator
+from pgmig_lsp.sql.psql import blank_psql
 
 
 @attrs.define(eq=False, slots=True)
@@ -162,8 +163,14 @@ def load_json(text: str) -> Any:
         return json.loads(text)
 
 
-def parse_sql(text: str, base: int = 0) -> ParsedSQL:
-    """Parse ``text`` (which starts at file offset ``base``) into statements and syntax errors."""
+def parse_sql(text: str, base: int = 0, *, psql: bool = False) -> ParsedSQL:
+    """Parse ``text`` (which starts at file offset ``base``) into statements and syntax errors.
+
+    ``psql``: the script runs through psql, whose meta-command lines and ``COPY … FROM stdin``
+    rows never reach the server's parser.
+    """
+    if psql:
+        text = blank_psql(text)
     if not text.strip():
         return ParsedSQL([], [])
     try:
