@@ -16,7 +16,8 @@ class RequireConcurrentIndex(Rule):
 
     ## What it does
     Reports a plain `CREATE INDEX` (or `CREATE UNIQUE INDEX`) on a table that this migration did
-    not create.
+    not create. Not reported for `CREATE INDEX … ON ONLY` (a partitioned table's parent index,
+    which builds nothing) or for `IF NOT EXISTS` when the index is already there.
 
     ## Why is this bad?
     A plain index build takes a SHARE lock on the table for the whole build: every `INSERT`,
@@ -59,7 +60,18 @@ class RequireConcurrentIndex(Rule):
         context = self.context
         if not context.existed_before(relation):
             return
+        if relation and not relation.get("inh", False):
+            # ON ONLY a partitioned table: an invalid parent index, no partition is built (and
+            # CONCURRENTLY is not allowed there); the partitions' indexes are attached later
+            return
         table = context.table_key(relation)
+        name = body.get("idxname")
+        if (
+            body.get("if_not_exists")
+            and table is not None
+            and (table[0], name) in context.catalog.indexes
+        ):
+            return  # the index is there already: the statement does nothing
         table_name = ".".join(table) if table and table[0] != "public" else (table or ("", ""))[1]
         self.report(
             section,
