@@ -13,7 +13,7 @@ from pgmig_lsp.findings import Severity
 from pgmig_lsp.locks import display_name
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
 from pgmig_lsp.source import Span
-from pgmig_lsp.sql.nodes import Node, QualifiedName, strings, type_ref
+from pgmig_lsp.sql.nodes import Node, QualifiedName, drop_object_names, strings, type_ref
 from pgmig_lsp.sql.parse import Statement
 from pgmig_lsp.sql.spans import element_span, name_span, subcommand_spans
 
@@ -83,7 +83,9 @@ class DuplicateObject(Rule):
     earlier in this migration, or known from the migrations before it. Also an `ALTER TABLE`
     adding a column or a named constraint the table already has, a `CREATE TABLE` or
     `ALTER TABLE` naming the same column twice, and an `UPDATE … SET` or `INSERT` column list
-    naming the same column twice.
+    naming the same column twice. Not reported right after an unqualified `DROP … IF EXISTS` of
+    that name which matched nothing on the assumed `search_path`: the tool then runs with
+    another one (Flyway's default schema), where the drop removed the object.
 
     ## Why is this bad?
     PostgreSQL rejects each of these (`relation "…" already exists`, `type "…" already exists`,
@@ -135,6 +137,7 @@ class DuplicateObject(Rule):
             "InsertStmt",
             "RenameStmt",
             "AlterObjectSchemaStmt",
+            "DropStmt",
         }
     )
     summary = "CREATE of an object that already exists, or a column assigned twice"
@@ -144,6 +147,10 @@ class DuplicateObject(Rule):
         #: names renamed or moved away in this migration: the replayed catalog does not follow
         #: every kind of rename, so an object it still lists under such a name may be gone
         self._gone: set[tuple[str, ...]] = set()
+        #: ``(category, name)`` of unqualified ``DROP … IF EXISTS`` names that matched nothing on
+        #: the replay's search_path: the tool ran with another one (Flyway's ``defaultSchema``, a
+        #: role's ``search_path``), and the drop removed the object of that name there
+        self._dropped_elsewhere: set[tuple[str, str]] = set()
 
     def check_statement(self, statement: Statement, section: SectionContext) -> None:
         if statement.in_function:
@@ -157,7 +164,34 @@ class DuplicateObject(Rule):
         if tag in self._gone:
             self._gone.discard(tag)
             return True
+        if (tag[0], tag[-1]) in self._dropped_elsewhere:
+            self._dropped_elsewhere.discard((tag[0], tag[-1]))
+            return True
         return False
+
+    def _DropStmt(self, statement: Statement, section: SectionContext) -> None:
+        body = statement.body
+        remove = body.get("removeType", "")
+        if not body.get("missing_ok"):
+            return
+        catalog = self.context.catalog
+        for parts in drop_object_names(body):
+            if len(parts) != 1:
+                continue  # qualified: no search_path involved
+            name = parts[0]
+            if remove in _RELATION_KINDS:
+                category = "relation"
+                found = any(
+                    catalog.resolve(None, name, space) in space  # type: ignore[arg-type]
+                    for space in (catalog.tables, catalog.indexes, catalog.sequences)
+                )
+            elif remove in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+                category = "type"
+                found = catalog.resolve(None, name, catalog.types) in catalog.types  # type: ignore[arg-type]
+            else:
+                continue
+            if not found:
+                self._dropped_elsewhere.add((category, name))
 
     def _RenameStmt(self, statement: Statement, section: SectionContext) -> None:
         self._moved(statement.body, statement.body.get("renameType", ""))
