@@ -14,6 +14,7 @@ import attrs
 
 from pgmig_lsp.catalog.model import Key, Table
 from pgmig_lsp.findings import Edit, Fix, Severity
+from pgmig_lsp.locks import display_name
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
 from pgmig_lsp.source import Span
 from pgmig_lsp.sql.nodes import Node, TypeRef, relation_name, strings, type_ref
@@ -160,8 +161,9 @@ def _article(word: str) -> str:
 
 
 def _table_name(relation: Node | None) -> str | None:
+    """A table named in a statement, as messages show it (quoted where SQL needs it)."""
     name = relation_name(relation)
-    return str(name) if name is not None else None
+    return display_name((name.schema or "", name.name)) if name is not None else None
 
 
 class _TypeRule(Rule):

@@ -15,6 +15,7 @@ CREATE TABLE "EventInput" (id bigint PRIMARY KEY, "Kind" text, old_kind text);
 _CHANGE = """
 CREATE TABLE "1".submissions (id bigint PRIMARY KEY, mapping bigint REFERENCES "1".mappings (id));
 CREATE TABLE public."Customers" (name text);
+CREATE TABLE public."Orders" (id integer PRIMARY KEY);
 ALTER TABLE "EventInput" RENAME COLUMN "Kind" TO "KindOld";
 ALTER TABLE "EventInput" ALTER COLUMN old_kind SET NOT NULL;
 ALTER TABLE "EventInput" DROP COLUMN "KindOld";
@@ -32,6 +33,7 @@ def test_mixed_case_and_odd_names_are_quoted(tmp_path: Path) -> None:
         "rename-column",
         "set-not-null",
         "drop-column",
+        "prefer-bigint",
     ]
     outcome = run(tmp_path, files, main="20240102000000_change.sql", select=rules)
     messages = {f.rule: f.message for f in outcome.findings}
@@ -40,3 +42,4 @@ def test_mixed_case_and_odd_names_are_quoted(tmp_path: Path) -> None:
     assert 'Renaming `"EventInput"."Kind"` to `"KindOld"`' in messages["rename-column"]
     assert 'scans all of `"EventInput"`' in messages["set-not-null"]
     assert 'removes `"EventInput"."KindOld"`' in messages["drop-column"]
+    assert 'is the primary key of `"Orders"`' in messages["prefer-bigint"]
