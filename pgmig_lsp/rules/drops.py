@@ -404,7 +404,8 @@ class CascadeDrop(Rule):
     ## What it does
     Reports `DROP … CASCADE` (tables, schemas, types, functions, extensions, …),
     `ALTER TABLE … DROP COLUMN/CONSTRAINT … CASCADE` and `DROP OWNED … CASCADE`, in every
-    section, down sections included.
+    section, down sections included. Not for a foreign key or check constraint (known as one, or
+    named as PostgreSQL names them, `…_fkey`, `…_check`): nothing can depend on it.
 
     ## Why is this bad?
     `CASCADE` silently drops every object that depends on the target: views, foreign keys,
@@ -469,6 +470,15 @@ class CascadeDrop(Rule):
             )
         self.report(section, statement.span, message, statement=statement)
 
+    def _nothing_depends_on(self, table: Key | None, name: str) -> bool:
+        """A foreign key or check constraint: no object can depend on it, CASCADE is a no-op."""
+        known = self.context.catalog.tables.get(table) if table is not None else None
+        constraint = known.constraints.get(name) if known is not None else None
+        if constraint is not None:
+            return constraint.type in ("f", "c")
+        # not known here: PostgreSQL's own names for foreign keys and checks tell the kind
+        return name.endswith(("_fkey", "_check"))
+
     def _check_alter(self, statement: Statement, section: SectionContext) -> None:
         table = self.context.table_key(statement.body.get("relation"))
         for index, cmd in alter_table_commands(statement.body):
@@ -478,6 +488,8 @@ class CascadeDrop(Rule):
             if subtype not in ("AT_DropColumn", "AT_DropConstraint"):
                 continue
             if subtype == "AT_DropConstraint":
+                if self._nothing_depends_on(table, cmd.get("name", "")):
+                    continue
                 target = "constraint"
             else:
                 target = "column" if is_table_alter(statement.body) else "attribute"
