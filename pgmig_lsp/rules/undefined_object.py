@@ -14,6 +14,7 @@ from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
 from pgmig_lsp.source import Span
 from pgmig_lsp.sql.nodes import Node, QualifiedName, strings
 from pgmig_lsp.sql.parse import Statement
+from pgmig_lsp.sql.plpgsql import function_language, function_statements
 from pgmig_lsp.sql.spans import name_span, subcommand_spans
 
 #: schemas that the platform (PostgreSQL itself, Supabase, common extensions' homes) provides:
@@ -271,7 +272,9 @@ class UndefinedObject(Rule):
     ## What it does
     Reports a statement that uses an object created only further down the same migration (a
     column typed with an enum created a few lines later, a foreign key to a table created
-    after it, a trigger on a function defined below it). Where the schema before the migration
+    after it, a trigger on a function defined below it, a table read by a `LANGUAGE sql`
+    function body, which PostgreSQL checks when it creates the function unless
+    `check_function_bodies` is off). Where the schema before the migration
     is fully known (replayed history, a snapshot or a live database), it also reports objects
     that no migration creates; platform schemas (`pg_catalog`, Supabase's `auth`, `storage`,
     `extensions`, …) and extensions' objects count as existing.
@@ -321,6 +324,9 @@ class UndefinedObject(Rule):
         self._base_types: set[str] = set()
 
     def begin_section(self, section: SectionContext) -> None:
+        #: ``check_function_bodies`` (on by default): PostgreSQL validates a SQL function's body
+        #: when the function is created
+        self._check_bodies = True
         self._base_types = set()
         self._creates: dict[tuple[str, str], list[_Event]] = {}
         self._removes: dict[tuple[str, str], list[_Event]] = {}
@@ -529,6 +535,10 @@ class UndefinedObject(Rule):
         if kind == "DoStmt":
             self._do_seen = True
             return
+        if kind == "VariableSetStmt" and statement.body.get("name") == "check_function_bodies":
+            self._check_bodies = _setting_on(statement.body)
+        elif kind == "CreateFunctionStmt" and self._check_bodies:
+            self._check_sql_body(statement, section)
         if kind in ("DefineStmt", "CreateRangeStmt"):
             body = statement.body
             if kind == "CreateRangeStmt" or body.get("kind") == "OBJECT_TYPE":
@@ -539,6 +549,26 @@ class UndefinedObject(Rule):
         self._reported = set()
         for reference in references(statement):
             self._check(reference, statement, section)
+
+    def _check_sql_body(self, statement: Statement, section: SectionContext) -> None:
+        """A ``LANGUAGE sql`` body is parsed and analysed by ``CREATE FUNCTION``: a table it
+        reads must exist then (PL/pgSQL bodies are only checked when they run)."""
+        if function_language(statement) != "sql":
+            return
+        for nested in function_statements(statement, section.file.text):
+            seen: set[tuple[str | None, str]] = set()
+            for reference in references(nested):
+                key = (reference.schema, reference.name)
+                if reference.category != "relation" or key in seen:
+                    continue
+                seen.add(key)
+                if reference.schema in PLATFORM_SCHEMAS or self._exists(reference):
+                    continue
+                later = self._created_later(
+                    "relation", reference.schema, reference.name, statement.index
+                )
+                if later is not None:
+                    self._report(reference, nested, section, later, anchor=statement)
 
     def _check(self, reference: Reference, statement: Statement, section: SectionContext) -> bool:
         """Check one use; True when it was reported (now or earlier in this statement)."""
@@ -691,6 +721,7 @@ class UndefinedObject(Rule):
         statement: Statement,
         section: SectionContext,
         later: _Event | None,
+        anchor: Statement | None = None,
     ) -> None:
         name = reference.name
         category = reference.category
@@ -726,7 +757,27 @@ class UndefinedObject(Rule):
                 f"one creates it, so PostgreSQL fails here with `{error}`. Create it first, or "
                 "check the name"
             )
-        self.report(section, self._span(reference, statement, text), message, statement=statement)
+        self.report(
+            section,
+            self._span(reference, statement, text),
+            message,
+            statement=anchor or statement,
+        )
+
+
+def _setting_on(body: Node) -> bool:
+    """The value a ``SET`` gives a boolean setting (``RESET`` and ``DEFAULT``: on)."""
+    if body.get("kind") != "VAR_SET_VALUE":
+        return True
+    for arg in body.get("args") or []:
+        const = arg.get("A_Const") or {}
+        if "ival" in const:
+            return bool(const["ival"].get("ival", 0))
+        if "boolval" in const:
+            return bool(const["boolval"].get("boolval", False))
+        value = (const.get("sval") or {}).get("sval", "")
+        return str(value).lower() not in ("off", "false", "0", "no", "of", "fa", "n")
+    return True
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
