@@ -240,7 +240,10 @@ def test_a_first_line_that_must_stay_first() -> None:
 
 
 def test_a_finding_without_statement_has_no_statement_ignore(tmp_path: Path) -> None:
-    text = "-- migrate:up\nCREATE TABLE t (id bigint PRIMARY KEY);\n-- migrate:down\nSELECT 1;\n"
+    text = (
+        "-- migrate:up\nCREATE TABLE t (id bigint PRIMARY KEY);\nCREATE TABLE u (id bigint);\n"
+        "-- migrate:down\nDROP TABLE u;\n"
+    )
     migration, path = dbmate(tmp_path, text)
     finding = _finding(analyze_migration(migration, SETTINGS), "incomplete-down")
     assert finding.statement is None
