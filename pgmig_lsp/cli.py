@@ -97,6 +97,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     snapshot.add_argument("--config", type=Path, default=None, help="config file to use")
 
+    analyze = commands.add_parser(
+        "analyze",
+        help="the schema the migrations build: tables, row level security, indexes, dependencies",
+    )
+    analyze.add_argument("directory", nargs="?", type=Path, help="migration directory")
+    analyze.add_argument("--format", choices=("text", "json"), default="text")
+    analyze.add_argument(
+        "--conventions",
+        action="store_true",
+        help="also print the conventions learned from the migrations, with their evidence",
+    )
+    analyze.add_argument("--config", type=Path, default=None, help="config file to use")
+
     serve = commands.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument(
         "--tcp",
@@ -328,6 +341,52 @@ def _snapshot(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def _analyze(args: argparse.Namespace) -> int:
+    import json
+
+    from pgmig_lsp.conventions import learn_conventions
+    from pgmig_lsp.migrations.discover import load_directory
+    from pgmig_lsp.migrations.model import Tool
+    from pgmig_lsp.replayed import replay_history
+    from pgmig_lsp.schema_report import report_schema
+    from pgmig_lsp.workspace import configured_dirs
+
+    loaded = _load_config(args.config, args.directory or Path.cwd())
+    directory = args.directory
+    if directory is None:
+        candidates = configured_dirs(loaded.settings, Path.cwd())
+        if len(candidates) != 1:
+            found = ", ".join(map(str, candidates)) or "none found"
+            _err(f"pass the migration directory (candidates: {found})")
+            return EXIT_USAGE
+        directory = candidates[0]
+    if not directory.is_dir():
+        _err(f"{directory}: not a directory")
+        return EXIT_USAGE
+    forced = Tool(loaded.settings.tool) if loaded.settings.tool else None
+    migration_set = load_directory(directory, forced)
+    if not migration_set.migrations:
+        _err(
+            f"{directory}: no migrations found (read as {migration_set.tool.value}); pass the "
+            "directory that holds the migration files"
+        )
+        return EXIT_USAGE
+    history = replay_history(migration_set.migrations, migration_set.directory)
+    report = report_schema(history, migration_set.tool.value)
+    conventions = learn_conventions(history) if args.conventions else None
+    if args.format == "json":
+        data = report.to_json()
+        if conventions is not None:
+            data["conventions"] = conventions.to_json()
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(report.to_text(), end="")
+        if conventions is not None:
+            print()
+            print(conventions.to_text(), end="")
+    return EXIT_CLEAN
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -343,6 +402,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _new(args)
         if args.command == "snapshot":
             return _snapshot(args)
+        if args.command == "analyze":
+            return _analyze(args)
         if args.command == "serve":
             from pgmig_lsp.lsp.server import serve
 
