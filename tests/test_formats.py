@@ -501,6 +501,27 @@ def test_sqlx_simple_and_reversible_migrations(tmp_path: Path) -> None:
     assert no_down.down_expected
 
 
+def test_sql_migrate_files_have_their_down_section_and_opt_out(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "1_people.sql": "-- +migrate Up\nCREATE TABLE people (id int);\n\n"
+            "-- +migrate Down\nDROP TABLE people;\n",
+            "2_idx.sql": "-- +migrate Up notransaction\n"
+            "CREATE INDEX CONCURRENTLY people_id ON people (id);\n"
+            "-- +migrate Down\nDROP INDEX people_id;\n",
+        },
+    )
+    found = load_directory(tmp_path)
+    first, second = found.migrations
+    assert texts_of(first) == {"up": "CREATE TABLE people (id int);", "down": "DROP TABLE people;"}
+    up = section(first)
+    assert up.wrapped and not up.opted_out and up.delivery is Delivery.PER_STATEMENT
+    assert not up.psql
+    assert section(second).opted_out and not section(second).wrapped
+    assert section(second, SectionKind.DOWN).wrapped
+
+
 def test_plain_files_in_name_order_wrapped_unless_configured(tmp_path: Path) -> None:
     write(tmp_path, {"b.sql": "SELECT 2;", "a.sql": "SELECT 1;", "notes.txt": "x"})
     found = load_directory(tmp_path)

@@ -2,10 +2,15 @@
 
 Up only. Without a known tool pgmig assumes each file runs in a transaction, sent as one string;
 the configuration can say otherwise (``wrapped=False``).
+
+A file written for sql-migrate (``-- +migrate Up`` / ``-- +migrate Down`` lines) is read as
+sql-migrate runs it: its down section is not part of the up, each section runs in a transaction
+unless its marker line says ``notransaction``, and its statements are sent one by one.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pgmig_lsp.migrations.files import (
@@ -15,26 +20,58 @@ from pgmig_lsp.migrations.files import (
     whole_file,
 )
 from pgmig_lsp.migrations.model import Delivery, Migration, Section, SectionKind, Tool
-from pgmig_lsp.source import SourceFile
+from pgmig_lsp.source import SourceFile, Span
+
+# sql-migrate's sqlparse: a line starting with "-- +migrate " holds a command and its options
+_SQL_MIGRATE = re.compile(r"^-- \+migrate (Up|Down)\b([^\n]*)$", re.MULTILINE)
 
 
 def parse(file: SourceFile, *, wrapped: bool = True) -> Migration:
     name = file.path.name[: -len(".sql")]
-    section = Section(
-        kind=SectionKind.UP,
-        file=file,
-        span=whole_file(file),
-        wrapped=wrapped,
-        delivery=Delivery.ONE_STRING,
-        psql=True,
-    )
+    sections = _sql_migrate_sections(file) if "-- +migrate " in file.text else None
+    if not sections:
+        sections = [
+            Section(
+                kind=SectionKind.UP,
+                file=file,
+                span=whole_file(file),
+                wrapped=wrapped,
+                delivery=Delivery.ONE_STRING,
+                psql=True,
+            )
+        ]
     return Migration(
         tool=Tool.PLAIN,
         version=leading_digits(name),
         name=name,
         files=(file,),
-        sections=[section],
+        sections=sections,
     )
+
+
+def _sql_migrate_sections(file: SourceFile) -> list[Section]:
+    """The up and down sections of a sql-migrate file (none when it has no Up line)."""
+    text = file.text
+    markers = list(_SQL_MIGRATE.finditer(text))
+    if not any(m.group(1) == "Up" for m in markers):
+        return []
+    sections = []
+    for index, marker in enumerate(markers):
+        body_start = min(marker.end() + 1, len(text))
+        body_end = markers[index + 1].start() if index + 1 < len(markers) else len(text)
+        opted_out = "notransaction" in marker.group(2).split()
+        sections.append(
+            Section(
+                kind=SectionKind.UP if marker.group(1) == "Up" else SectionKind.DOWN,
+                file=file,
+                span=Span(body_start, max(body_start, body_end)),
+                wrapped=not opted_out,
+                delivery=Delivery.PER_STATEMENT,
+                opted_out=opted_out,
+                marker=Span(marker.start(), marker.end()),
+            )
+        )
+    return sections
 
 
 def load_file(path: Path, reader: FileReader, *, wrapped: bool = True) -> Migration | None:
