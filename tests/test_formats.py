@@ -522,6 +522,23 @@ def test_sql_migrate_files_have_their_down_section_and_opt_out(tmp_path: Path) -
     assert section(second, SectionKind.DOWN).wrapped
 
 
+def test_tern_files_have_their_down_section_and_opt_out(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "001_people.sql": "CREATE TABLE people (id int);\n"
+            "---- create above / drop below ----\nDROP TABLE people;\n",
+            "002_idx.sql": "---- tern: disable-tx ----\n"
+            "CREATE INDEX CONCURRENTLY people_id ON people (id);\n"
+            "---- create above / drop below ----\nDROP INDEX people_id;\n",
+        },
+    )
+    first, second = load_directory(tmp_path).migrations
+    assert texts_of(first) == {"up": "CREATE TABLE people (id int);", "down": "DROP TABLE people;"}
+    assert section(first).wrapped and not section(first).opted_out
+    assert section(second).opted_out and not section(second, SectionKind.DOWN).wrapped
+
+
 def test_plain_files_in_name_order_wrapped_unless_configured(tmp_path: Path) -> None:
     write(tmp_path, {"b.sql": "SELECT 2;", "a.sql": "SELECT 1;", "notes.txt": "x"})
     found = load_directory(tmp_path)

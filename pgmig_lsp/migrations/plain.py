@@ -5,7 +5,9 @@ the configuration can say otherwise (``wrapped=False``).
 
 A file written for sql-migrate (``-- +migrate Up`` / ``-- +migrate Down`` lines) is read as
 sql-migrate runs it: its down section is not part of the up, each section runs in a transaction
-unless its marker line says ``notransaction``, and its statements are sent one by one.
+unless its marker line says ``notransaction``, and its statements are sent one by one. A tern
+file (``---- create above / drop below ----``) likewise: the SQL below that line is its down
+section, and ``---- tern: disable-tx ----`` turns its transaction off.
 """
 
 from __future__ import annotations
@@ -24,11 +26,15 @@ from pgmig_lsp.source import SourceFile, Span
 
 # sql-migrate's sqlparse: a line starting with "-- +migrate " holds a command and its options
 _SQL_MIGRATE = re.compile(r"^-- \+migrate (Up|Down)\b([^\n]*)$", re.MULTILINE)
+_TERN_SPLIT = re.compile(r"^---- create above / drop below ----[ \t\r]*$", re.MULTILINE)
+_TERN_NO_TX = re.compile(r"^---- tern: disable-tx ----[ \t\r]*$", re.MULTILINE)
 
 
 def parse(file: SourceFile, *, wrapped: bool = True) -> Migration:
     name = file.path.name[: -len(".sql")]
     sections = _sql_migrate_sections(file) if "-- +migrate " in file.text else None
+    if not sections and "---- " in file.text:
+        sections = _tern_sections(file)
     if not sections:
         sections = [
             Section(
@@ -47,6 +53,33 @@ def parse(file: SourceFile, *, wrapped: bool = True) -> Migration:
         files=(file,),
         sections=sections,
     )
+
+
+def _tern_sections(file: SourceFile) -> list[Section]:
+    """The up and down sections of a tern file (none without its split line)."""
+    text = file.text
+    split = _TERN_SPLIT.search(text)
+    if split is None:
+        return []
+    opted_out = _TERN_NO_TX.search(text) is not None
+    down_start = min(split.end() + 1, len(text))
+    return [
+        Section(
+            kind=kind,
+            file=file,
+            span=span,
+            wrapped=not opted_out,
+            # tern sends a section as one string: several statements share an implicit
+            # transaction even with disable-tx
+            delivery=Delivery.ONE_STRING,
+            opted_out=opted_out,
+            marker=marker,
+        )
+        for kind, span, marker in (
+            (SectionKind.UP, Span(0, split.start()), None),
+            (SectionKind.DOWN, Span(down_start, len(text)), Span(split.start(), split.end())),
+        )
+    ]
 
 
 def _sql_migrate_sections(file: SourceFile) -> list[Section]:
