@@ -64,6 +64,28 @@ _FK_ACTIONS = {
     "d": "SET DEFAULT",
 }
 
+#: the ``serial`` spellings and the integer type each stands for (``transformColumnDefinition``)
+_SERIALS = {
+    "smallserial": "int2",
+    "serial2": "int2",
+    "serial": "int4",
+    "serial4": "int4",
+    "bigserial": "int8",
+    "serial8": "int8",
+}
+
+#: a sequence's data type as ``format_type`` spells it (``CREATE SEQUENCE … AS``, serial)
+_SEQUENCE_TYPES = {"int2": "smallint", "int4": "integer", "int8": "bigint"}
+
+# pg_trigger.tgtype bits (src/include/catalog/pg_trigger.h), as CreateTrigStmt carries them
+_TRIGGER_BEFORE, _TRIGGER_INSTEAD = 2, 64
+_TRIGGER_EVENTS = ((4, "INSERT"), (16, "UPDATE"), (8, "DELETE"), (32, "TRUNCATE"))
+
+#: names of a relation-valued ``set_config('search_path', …)`` call
+_SET_CONFIG = (("set_config",), ("pg_catalog", "set_config"))
+_NEXTVAL = (("nextval",), ("pg_catalog", "nextval"))
+_REGCLASS = (("regclass",), ("pg_catalog", "regclass"))
+
 
 def _index_options(elem: Node) -> str | None:
     """What ``pg_get_indexdef`` prints after a key column's name; None for an expression."""
@@ -175,6 +197,68 @@ def _simple_text(node: Node) -> str | None:
     return None
 
 
+def search_path_schemas(value: str) -> tuple[str, ...]:
+    """The schemas of a ``search_path`` value (``'"$user", public'``), without ``$user``."""
+    schemas = []
+    for part in split_qualified(value, ","):
+        if part and part != "$user":
+            schemas.append(part)
+    return tuple(schemas)
+
+
+def split_qualified(text: str, separator: str = ".") -> tuple[str, ...]:
+    """Identifiers separated by ``separator``, as PostgreSQL reads them from text (``regclass``
+    input, ``search_path``): double quotes kept apart, unquoted ASCII letters folded."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quoted:
+            if ch == '"' and text.startswith('""', i):
+                current.append('"')
+                i += 1
+            elif ch == '"':
+                quoted = False
+            else:
+                current.append(ch)
+        elif ch == '"':
+            quoted = True
+        elif ch == separator:
+            parts.append("".join(current))
+            current = []
+        elif not ch.isspace():
+            current.append(ch.lower() if ch.isascii() else ch)
+        i += 1
+    parts.append("".join(current))
+    return tuple(parts)
+
+
+def _string_const(node: Node | None) -> str | None:
+    const = (node or {}).get("A_Const")
+    if const is None or "sval" not in const:
+        return None
+    return str(const["sval"].get("sval", ""))
+
+
+def _nextval_argument(node: Node | None) -> str | None:
+    """The sequence name of ``nextval('name')`` / ``nextval('name'::regclass)``, else None."""
+    call = (node or {}).get("FuncCall")
+    if call is None or strings(call.get("funcname")) not in _NEXTVAL:
+        return None
+    args = call.get("args") or []
+    if len(args) != 1:
+        return None
+    arg = args[0]
+    if "TypeCast" in arg:
+        cast = arg["TypeCast"]
+        if strings((cast.get("typeName") or {}).get("names")) not in _REGCLASS:
+            return None
+        arg = cast.get("arg")
+    return _string_const(arg)
+
+
 def expression_key(node: Node | None) -> str:
     """A text that is equal for equal expressions, wherever they were written.
 
@@ -221,6 +305,9 @@ class Replay:
             "RefreshMatViewStmt": self._refresh,
             "CreateSchemaStmt": self._create_schema,
             "CreateSeqStmt": self._create_sequence,
+            "AlterSeqStmt": self._alter_sequence,
+            "CommentStmt": self._comment,
+            "SelectStmt": self._select,
             "CreateExtensionStmt": self._create_extension,
             "RenameStmt": self._rename,
             "VariableSetStmt": self._set,
@@ -240,9 +327,23 @@ class Replay:
         name = relation_name(relation)
         return None if name is None else self._key(name, self.catalog.tables)  # type: ignore[arg-type]
 
-    def _column(self, coldef: Node, origin: Origin) -> tuple[Column, list[Constraint]]:
+    def _column(self, coldef: Node, origin: Origin) -> tuple[Column, list[Constraint], bool]:
+        """A column definition: the column, its constraints, and whether it is a serial.
+
+        A serial's type is already its integer type; `_add_serial` makes its sequence once the
+        caller has added the column.
+        """
+        ref = type_ref(coldef.get("typeName"))
+        serial = (
+            ref is not None
+            and ref.schema in (None, "pg_catalog")
+            and ref.name in _SERIALS
+            and not ref.array
+            and not ref.modifiers
+        )
         column = Column(
-            name=coldef.get("colname", ""), type=type_text(type_ref(coldef.get("typeName")))
+            name=coldef.get("colname", ""),
+            type=_SERIALS[ref.name] if serial and ref is not None else type_text(ref),
         )
         column.origin = origin
         constraints = []
@@ -252,7 +353,7 @@ class Replay:
             if contype in ("CONSTR_NOTNULL", "CONSTR_PRIMARY"):
                 column.not_null = True
             if contype == "CONSTR_DEFAULT":
-                column.default = expression_key(con.get("raw_expr"))
+                column.default = self._default_text(con.get("raw_expr"))
             elif contype == "CONSTR_IDENTITY":
                 column.identity = con.get("generated_when", "a")
                 column.not_null = True
@@ -260,9 +361,55 @@ class Replay:
                 column.generated = True
             if contype in _CONTYPE:
                 constraints.append(self._constraint(con, origin, (column.name,)))
-        if column.type in ("serial", "bigserial", "smallserial", "serial4", "serial8"):
+        if serial:
             column.not_null = True
-        return column, constraints
+        return column, constraints, serial
+
+    def _add_serial(self, table: Table, column: Column, origin: Origin) -> None:
+        """A serial column's sequence, owned by the column, and its ``nextval`` default."""
+        schema = table.schema
+        name = choose_name(
+            table.name,
+            column.name,
+            "seq",
+            lambda candidate: self._relation_name_taken(schema, candidate),
+        )
+        key = (schema, name)
+        self.catalog.sequences[key] = self.catalog.adopt(
+            Sequence(
+                schema,
+                name,
+                origin,
+                data_type=_SEQUENCE_TYPES.get(column.type, "integer"),
+                owned_by=(schema, table.name, column.name),
+            )
+        )
+        column.default = self._nextval(key)
+
+    def _default_text(self, node: Node | None) -> str:
+        """A column default: ``nextval`` of a sequence as ``pg_get_expr`` prints it, else the
+        expression's `expression_key`."""
+        sequence = _nextval_argument(node)
+        if sequence is None:
+            return expression_key(node)
+        name = QualifiedName.from_parts(split_qualified(sequence))
+        return self._nextval(self._key(name, self.catalog.sequences))  # type: ignore[arg-type]
+
+    def _visible(self, key: Key) -> bool:
+        """Whether the relation ``key`` is found by its bare name on the search path."""
+        for schema in self.catalog.search_path:
+            if schema == key[0]:
+                return True
+            if self._relation_name_taken(schema, key[1]):
+                return False
+        return False
+
+    def _nextval(self, key: Key) -> str:
+        """``nextval('seq'::regclass)`` as ``pg_get_expr`` prints it (qualified if not visible)."""
+        name = quote_identifier(key[1])
+        if not self._visible(key):
+            name = f"{quote_identifier(key[0])}.{name}"
+        return "nextval('" + name.replace("'", "''") + "'::regclass)"
 
     def _constraint(self, con: Node, origin: Origin, columns: tuple[str, ...] = ()) -> Constraint:
         ref = self._table_key(con.get("pktable"))
@@ -273,6 +420,10 @@ class Replay:
             ]
             elems = [pair[0] for pair in pairs if pair]
             columns = tuple(index_column_names(elems))
+        elif contype == "c":
+            # the columns the expression reads, in order of first use (StoreRelCheck), whether
+            # it was written on a column or on the table
+            columns = tuple(expression_columns(con.get("raw_expr")))
         constraint = Constraint(
             name=con.get("conname", ""),
             type=contype,
@@ -381,8 +532,10 @@ class Replay:
         pending: list[Constraint] = []
         for element in body.get("tableElts", []) or []:
             if "ColumnDef" in element:
-                column, constraints = self._column(element["ColumnDef"], origin)
+                column, constraints, serial = self._column(element["ColumnDef"], origin)
                 table.columns[column.name] = column
+                if serial:
+                    self._add_serial(table, column, origin)
                 pending.extend(constraints)
             elif "Constraint" in element:
                 con = element["Constraint"]
@@ -404,10 +557,12 @@ class Replay:
             name = cmd.get("name", "")
             definition = cmd.get("def") or {}
             if subtype == "AT_AddColumn" and "ColumnDef" in definition:
-                column, constraints = self._column(definition["ColumnDef"], origin)
+                column, constraints, serial = self._column(definition["ColumnDef"], origin)
                 if column.name in table.columns and cmd.get("missing_ok"):
                     continue
                 table.columns[column.name] = column
+                if serial:
+                    self._add_serial(table, column, origin)
                 for con in constraints:
                     self._add_constraint(table, con)
             elif subtype == "AT_DropColumn":
@@ -421,7 +576,18 @@ class Replay:
             elif subtype == "AT_DropNotNull" and name in table.columns:
                 table.columns[name].not_null = False
             elif subtype == "AT_ColumnDefault" and name in table.columns:
-                table.columns[name].default = expression_key(definition) if definition else None
+                table.columns[name].default = self._default_text(definition) if definition else None
+            elif subtype == "AT_AddIdentity" and name in table.columns:
+                identity = (definition.get("Constraint") or {}).get("generated_when", "a")
+                table.columns[name].identity = identity
+                table.columns[name].not_null = True
+            elif subtype == "AT_SetIdentity" and name in table.columns:
+                items = (definition.get("List") or {}).get("items") or []
+                generated = def_options(items).get("generated")
+                if generated is not None and "Integer" in generated:
+                    table.columns[name].identity = chr(generated["Integer"].get("ival", 97))
+            elif subtype == "AT_DropIdentity" and name in table.columns:
+                table.columns[name].identity = None
             elif subtype == "AT_AddConstraint" and "Constraint" in definition:
                 con = definition["Constraint"]
                 if con.get("contype") in _CONTYPE:
@@ -488,6 +654,7 @@ class Replay:
             if catalog.tables.pop(key, None) is not None:
                 for index_key in catalog.index_keys_on(key):
                     catalog.drop_index(index_key)
+                self._drop_owned_sequences(key)
             # CASCADE drops the foreign keys to it (not the tables that hold them)
             for other_key in referencing:
                 other = catalog.writable_table(other_key)
@@ -522,6 +689,7 @@ class Replay:
                     catalog.tables,
                     catalog.types,
                     catalog.functions,
+                    catalog.sequences,
                 )
                 for space in spaces:
                     for key in [k for k in space if k[0] == schema]:
@@ -564,8 +732,36 @@ class Replay:
                 n: t for n, t in writable.triggers.items() if t.function not in names
             }
 
+    def _drop_owned_sequences(self, table: Key, column: str | None = None) -> None:
+        """Sequences owned by the table (or one of its columns) go with it (serial, OWNED BY)."""
+        sequences = self.catalog.sequences
+        doomed = [
+            key
+            for key, sequence in sequences.items()
+            if sequence.owned_by is not None
+            and sequence.owned_by[:2] == table
+            and (column is None or sequence.owned_by[2] == column)
+        ]
+        for key in doomed:
+            del sequences[key]
+
+    def _owners_renamed(self, table: Key, new_table: Key, column: str | None, new: str) -> None:
+        """``OWNED BY`` follows a renamed table (``column`` None) or column."""
+        sequences = self.catalog.sequences
+        for key, sequence in list(sequences.items()):
+            owner = sequence.owned_by
+            if owner is None or owner[:2] != table:
+                continue
+            if column is None:
+                sequences[key] = attrs.evolve(sequence, owned_by=(*new_table, owner[2]))
+            elif owner[2] == column:
+                sequences[key] = attrs.evolve(sequence, owned_by=(*table, new))
+
     def _drop_column(self, table: Table, name: str) -> None:
-        """A column goes, with the table's constraints and indexes that use it."""
+        """A column goes, with the table's constraints and indexes that use it, and the
+        sequence it owns."""
+        if name in table.columns:
+            self._drop_owned_sequences(table.key, name)
         table.columns.pop(name, None)
         for con_name, con in list(table.constraints.items()):
             if name in con.columns:
@@ -633,6 +829,7 @@ class Replay:
             volatility=volatility,
             language=language["String"].get("sval", "sql") if language else "sql",
             origin=origin,
+            kind="p" if body.get("is_procedure") else "f",
         )
         # a new list: forks share the old one (copy on write)
         kept = [f for f in self.catalog.functions.get(key, []) if f.arguments != arguments]
@@ -643,16 +840,41 @@ class Replay:
         table = self.catalog.writable_table(key) if key else None
         if table is not None:
             function = ".".join(strings(body.get("funcname")))
+            timing = body.get("timing", 0)
+            events = body.get("events", 0)
             table.triggers[body.get("trigname", "")] = Trigger(
-                body.get("trigname", ""), function, origin
+                body.get("trigname", ""),
+                function,
+                origin,
+                timing="INSTEAD OF"
+                if timing & _TRIGGER_INSTEAD
+                else "BEFORE"
+                if timing & _TRIGGER_BEFORE
+                else "AFTER",
+                events=tuple(event for bit, event in _TRIGGER_EVENTS if events & bit),
+                for_each_row=bool(body.get("row")),
             )
 
     def _create_policy(self, body: Node, origin: Origin) -> None:
         key = self._table_key(body.get("table"))
         table = self.catalog.writable_table(key) if key else None
         if table is not None:
+            roles = []
+            for item in body.get("roles") or []:
+                spec = item.get("RoleSpec") or {}
+                if spec.get("roletype") == "ROLESPEC_PUBLIC":
+                    roles.append("public")
+                elif spec.get("roletype") == "ROLESPEC_CSTRING":
+                    roles.append(spec.get("rolename", ""))
+                else:  # CURRENT_USER and the like: not known without a session
+                    roles = []
+                    break
             table.policies[body.get("policy_name", "")] = Policy(
-                body.get("policy_name", ""), origin
+                body.get("policy_name", ""),
+                origin,
+                command=str(body.get("cmd_name", "all")).upper(),
+                permissive=bool(body.get("permissive")),
+                roles=tuple(sorted(roles)),
             )
 
     def _create_view(self, body: Node, origin: Origin) -> None:
@@ -688,9 +910,74 @@ class Replay:
             self.catalog.schemas.add(body["schemaname"])
 
     def _create_sequence(self, body: Node, origin: Origin) -> None:
-        key = self._table_key(body.get("sequence"))
-        if key is not None:
-            self.catalog.sequences[key] = Sequence(key[0], key[1], origin)
+        name = relation_name(body.get("sequence"))
+        if name is None:
+            return
+        key = self._key(name, self.catalog.sequences)  # type: ignore[arg-type]
+        if key in self.catalog.sequences and body.get("if_not_exists"):
+            return
+        sequence = Sequence(key[0], key[1], origin, data_type="bigint")
+        self.catalog.sequences[key] = self._sequence_options(sequence, body.get("options"))
+
+    def _alter_sequence(self, body: Node, origin: Origin) -> None:
+        name = relation_name(body.get("sequence"))
+        if name is None:
+            return
+        key = self._key(name, self.catalog.sequences)  # type: ignore[arg-type]
+        sequence = self.catalog.sequences.get(key)
+        if sequence is not None:
+            # a new object: the old one may be shared with a fork
+            self.catalog.sequences[key] = self._sequence_options(
+                attrs.evolve(sequence), body.get("options")
+            )
+
+    def _sequence_options(self, sequence: Sequence, options: list[Node] | None) -> Sequence:
+        """``AS type`` and ``OWNED BY table.column | NONE`` applied to ``sequence``."""
+        given = def_options(options)
+        as_type = given.get("as")
+        if as_type is not None and "TypeName" in as_type:
+            spelled = type_text(type_ref(as_type))
+            sequence.data_type = _SEQUENCE_TYPES.get(spelled, spelled)
+        owner = given.get("owned_by")
+        if owner is not None:
+            parts = strings((owner.get("List") or {}).get("items"))
+            if len(parts) >= 2:
+                table = self._key(QualifiedName.from_parts(parts[:-1]), self.catalog.tables)  # type: ignore[arg-type]
+                sequence.owned_by = (*table, parts[-1])
+            else:  # OWNED BY NONE
+                sequence.owned_by = None
+        return sequence
+
+    def _comment(self, body: Node, origin: Origin) -> None:
+        """``COMMENT ON TABLE | VIEW | MATERIALIZED VIEW | COLUMN``; other objects are not kept."""
+        kind = body.get("objtype")
+        target = body.get("object") or {}
+        parts = strings((target.get("List") or {}).get("items"))
+        comment = body.get("comment")
+        if kind == "OBJECT_COLUMN" and len(parts) >= 2:
+            key = self._key(QualifiedName.from_parts(parts[:-1]), self.catalog.tables)  # type: ignore[arg-type]
+            table = self.catalog.writable_table(key)
+            if table is not None and parts[-1] in table.columns:
+                table.columns[parts[-1]].comment = comment
+        elif kind in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
+            key = self._key(QualifiedName.from_parts(parts), self.catalog.tables)  # type: ignore[arg-type]
+            table = self.catalog.writable_table(key)
+            if table is not None:
+                table.comment = comment
+
+    def _select(self, body: Node, origin: Origin) -> None:
+        """``SELECT [pg_catalog.]set_config('search_path', '…', …)``, as ``pg_dump`` writes."""
+        targets = body.get("targetList") or []
+        if len(targets) != 1 or body.get("fromClause"):
+            return
+        call = ((targets[0].get("ResTarget") or {}).get("val") or {}).get("FuncCall")
+        if call is None or strings(call.get("funcname")) not in _SET_CONFIG:
+            return
+        args = call.get("args") or []
+        if len(args) == 3 and _string_const(args[0]) == "search_path":
+            value = _string_const(args[1])
+            if value is not None:
+                self.catalog.search_path = search_path_schemas(value)
 
     def _create_extension(self, body: Node, origin: Origin) -> None:
         if body.get("extname"):
@@ -756,6 +1043,7 @@ class Replay:
         if key in self.created_tables:
             self.created_tables.add(table.key)
         catalog.move_indexes(key, table.key)
+        self._owners_renamed(key, table.key, None, new)
 
     def _rename_column(self, key: Key, old: str, new: str) -> None:
         catalog = self.catalog
@@ -765,6 +1053,7 @@ class Replay:
         table.columns[old].name = new
         # keep the column's place in the table
         table.columns = {c.name: c for c in table.columns.values()}
+        self._owners_renamed(key, key, old, new)
 
         def renamed(columns: tuple[str | None, ...]) -> tuple[str, ...]:
             return tuple(new if c == old else c for c in columns)  # type: ignore[misc]
@@ -804,8 +1093,15 @@ class Replay:
             catalog.put_index((renamed.schema, new), renamed)
 
     def _rename_sequence(self, key: Key, new: str) -> None:
+        printed = self._nextval(key)
         sequence = self.catalog.sequences.pop(key)
         self.catalog.sequences[(key[0], new)] = attrs.evolve(sequence, name=new)
+        # the owner's default names the sequence by OID: it prints the new name
+        owner = sequence.owned_by
+        table = self.catalog.writable_table(owner[:2]) if owner is not None else None
+        column = table.columns.get(owner[2]) if table is not None and owner is not None else None
+        if column is not None and column.default == printed:
+            column.default = self._nextval((key[0], new))
 
     def _rename_named(self, kind: str, body: Node, new: str) -> None:
         """``ALTER TYPE/DOMAIN/FUNCTION … RENAME TO``: what uses it follows (by OID)."""
@@ -857,13 +1153,19 @@ class Replay:
                         )
 
     def _set(self, body: Node, origin: Origin) -> None:
-        if body.get("name") != "search_path" or body.get("kind") != "VAR_SET_VALUE":
+        if body.get("name") != "search_path":
+            return
+        if body.get("kind") in ("VAR_SET_DEFAULT", "VAR_RESET"):
+            self.catalog.search_path = ("public",)  # the default, "$user", public
+            return
+        if body.get("kind") != "VAR_SET_VALUE":
             return
         schemas: list[str] = []
-        for arg in body.get("args", []) or []:
-            const = arg.get("A_Const", {})
-            value = const.get("sval", {}).get("sval")
+        values = [_string_const(arg) for arg in body.get("args", []) or []]
+        for value in values:
             if value:
                 schemas.extend(s.strip().strip('"') for s in value.split(","))
         if schemas:
             self.catalog.search_path = tuple(s for s in schemas if s != "$user")
+        elif values == [""]:
+            self.catalog.search_path = ()  # SET search_path = '': every name qualified
