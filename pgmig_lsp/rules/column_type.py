@@ -17,7 +17,7 @@ from pgmig_lsp.rules.constraints import (
     subcommand_span,
     table_label,
 )
-from pgmig_lsp.sql.nodes import Node, TypeRef, strings, type_ref
+from pgmig_lsp.sql.nodes import Node, TypeRef, quote_identifier, strings, type_ref
 from pgmig_lsp.sql.parse import Statement
 
 #: the precision PostgreSQL keeps when none is given (MAX_TIMESTAMP_PRECISION and kin)
@@ -184,7 +184,8 @@ def type_change_verdict(builtins: Builtins, old: ColumnType, new: ColumnType) ->
 
 def _display(builtins: Builtins, column_type: ColumnType) -> str:
     canonical = _canonical(builtins, column_type.names)
-    name = canonical or ".".join(column_type.names)
+    # a user type as SQL must spell it ("Role_new"); built-in names need no quotes
+    name = canonical or ".".join(quote_identifier(part) for part in column_type.names)
     if column_type.modifiers and canonical != "interval":
         name += "(" + ",".join(str(m) for m in column_type.modifiers) + ")"
     return name + ("[]" if column_type.array else "")
@@ -277,10 +278,11 @@ class ColumnTypeChange(Rule):
         label = table_label(key)
         new = ColumnType.from_ref(new_ref)
         shown_new = _display(builtins, new)
+        shown_column = quote_identifier(column)
         instead = "Add a new column, write to both, backfill it in batches, then swap the columns"
         if not _trivial_using(coldef.get("raw_default"), column, new_ref):
             return (
-                f"`ALTER COLUMN {column} TYPE {shown_new} USING …` rewrites `{label}` (the "
+                f"`ALTER COLUMN {shown_column} TYPE {shown_new} USING …` rewrites `{label}` (the "
                 "`USING` expression is computed for every row) and rebuilds its indexes under an "
                 f"ACCESS EXCLUSIVE lock: reads and writes wait for the whole rewrite. {instead}"
             )
@@ -289,8 +291,8 @@ class ColumnTypeChange(Rule):
         old = ColumnType.from_catalog(known.type) if known is not None else None
         if old is None:
             return (
-                f"`ALTER COLUMN {column} TYPE {shown_new}` may rewrite `{label}` and rebuild its "
-                "indexes under an ACCESS EXCLUSIVE lock: the column's current type is unknown "
+                f"`ALTER COLUMN {shown_column} TYPE {shown_new}` may rewrite `{label}` and rebuild "
+                "its indexes under an ACCESS EXCLUSIVE lock: the column's current type is unknown "
                 "here, and only a binary-coercible change (such as `varchar(n)` to `text` or to "
                 "a longer `varchar`, or more `numeric` precision) keeps the rows as they are. "
                 f"If it is not one, {instead[0].lower()}{instead[1:]}"
@@ -298,7 +300,7 @@ class ColumnTypeChange(Rule):
         verdict = type_change_verdict(builtins, old, new)
         if verdict is Verdict.SAFE:
             return None
-        change = f"`{label}.{column}` from `{_display(builtins, old)}` to `{shown_new}`"
+        change = f"`{label}.{shown_column}` from `{_display(builtins, old)}` to `{shown_new}`"
         if verdict is Verdict.TIME_ZONE:
             if pg_major(self.context.pg_version) >= 12:
                 return (

@@ -16,6 +16,8 @@ _CHANGE = """
 CREATE TABLE "1".submissions (id bigint PRIMARY KEY, mapping bigint REFERENCES "1".mappings (id));
 CREATE TABLE public."Customers" (name text);
 CREATE TABLE public."Orders" (id integer PRIMARY KEY);
+CREATE TYPE "Role_new" AS ENUM ('user');
+ALTER TABLE "EventInput" ALTER COLUMN "Kind" TYPE "Role_new" USING ("Kind"::text::"Role_new");
 ALTER TABLE "EventInput" RENAME COLUMN "Kind" TO "KindOld";
 ALTER TABLE "EventInput" ALTER COLUMN old_kind SET NOT NULL;
 ALTER TABLE "EventInput" DROP COLUMN "KindOld";
@@ -34,6 +36,7 @@ def test_mixed_case_and_odd_names_are_quoted(tmp_path: Path) -> None:
         "set-not-null",
         "drop-column",
         "prefer-bigint",
+        "column-type-change",
     ]
     outcome = run(tmp_path, files, main="20240102000000_change.sql", select=rules)
     messages = {f.rule: f.message for f in outcome.findings}
@@ -43,3 +46,4 @@ def test_mixed_case_and_odd_names_are_quoted(tmp_path: Path) -> None:
     assert 'scans all of `"EventInput"`' in messages["set-not-null"]
     assert 'removes `"EventInput"."KindOld"`' in messages["drop-column"]
     assert 'is the primary key of `"Orders"`' in messages["prefer-bigint"]
+    assert 'ALTER COLUMN "Kind" TYPE "Role_new" USING' in messages["column-type-change"]
