@@ -95,6 +95,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="read a live database instead (read-only, with timeouts)",
     )
+    snapshot.add_argument(
+        "--schema-sql",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="read a pg_dump --schema-only file instead (dbmate's db/schema.sql)",
+    )
     snapshot.add_argument("--config", type=Path, default=None, help="config file to use")
 
     analyze = commands.add_parser(
@@ -304,7 +311,29 @@ def _snapshot(args: argparse.Namespace) -> int:
 
     loaded = _load_config(args.config, args.directory or Path.cwd())
     catalog: Catalog
-    if args.database is not None:
+    sources = [args.directory, args.database, args.schema_sql]
+    if sum(source is not None for source in sources) > 1:
+        _err("pass one of DIR, --database and --schema-sql")
+        return EXIT_USAGE
+    if args.schema_sql is not None:
+        from pgmig_lsp.catalog.dump import load_dump
+        from pgmig_lsp.source import SourceFile
+
+        try:
+            text = args.schema_sql.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            _err(f"{args.schema_sql}: cannot read: {exc}")
+            return EXIT_USAGE
+        dump = load_dump(text, args.schema_sql)
+        source = SourceFile(args.schema_sql, text)
+        for problem in dump.problems:
+            line, column = source.position(problem.span.start)
+            _err(
+                f"{args.schema_sql}:{line + 1}:{column + 1}: {problem.message} "
+                "(statement left out of the snapshot)"
+            )
+        catalog = dump.catalog
+    elif args.database is not None:
         from pgmig_lsp.catalog.introspect import DatabaseError, introspect
 
         try:
