@@ -305,6 +305,35 @@ def test_flyway_settings_come_from_config_files(
     assert section(migration).wrapped is expected[0]
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "application.properties",
+            "spring.flyway.mixed=true\nspring.flyway.postgresql.transactional-lock=false\n",
+        ),
+        (
+            "application.yml",
+            "spring:\n  datasource:\n    url: jdbc:postgresql://db/app\n  flyway:\n"
+            "    mixed: true  # CONCURRENTLY next to other statements\n"
+            "    postgresql:\n      transactional-lock: false\n",
+        ),
+    ],
+)
+def test_flyway_settings_from_spring_boot_config(tmp_path: Path, name: str, text: str) -> None:
+    write(
+        tmp_path,
+        {
+            ".git/HEAD": "",
+            f"src/main/resources/{name}": text,
+            "src/main/resources/db/migration/V1__x.sql": "SELECT 1;",
+        },
+    )
+    [migration] = load_directory(tmp_path / "src/main/resources/db/migration").migrations
+    assert migration.flyway is not None
+    assert migration.flyway.mixed and not migration.flyway.transactional_lock
+
+
 # ---------------------------------------------------------------------------------------- sqitch
 
 SQITCH_PLAN = """%syntax-version=1.0.0

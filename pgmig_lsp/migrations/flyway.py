@@ -6,7 +6,9 @@ An undo file is the down section of the versioned migration with the same versio
 normal. Flyway sends statements one by one, in a transaction unless ``executeInTransaction=false``
 in the script's ``.sql.conf``, or unless its parser finds a statement that cannot run in one (see
 `transactions.flyway_non_transactional`). ``flyway.mixed`` and
-``flyway.postgresql.transactional.lock`` come from the nearest ``flyway.conf`` / ``flyway.toml``.
+``flyway.postgresql.transactional.lock`` come from the nearest ``flyway.conf`` / ``flyway.toml``,
+or from Spring Boot's ``spring.flyway.*`` in an ``application.properties`` / ``.yml`` above the
+scripts.
 """
 
 from __future__ import annotations
@@ -113,15 +115,62 @@ def _conf_settings(text: str) -> dict[str, bool]:
     return found
 
 
+#: Spring Boot's Flyway properties, keys compared without case, ``-``, ``_`` and ``.``
+_SPRING_KEYS = {
+    "springflywaymixed": "mixed",
+    "springflywaypostgresqltransactionallock": "transactional_lock",
+}
+SPRING_CONFIG_NAMES = ("application.properties", "application.yml", "application.yaml")
+
+
+def _spring_key(key: str) -> str:
+    return re.sub(r"[-_.\s\"']", "", key).lower()
+
+
+def _yaml_values(text: str) -> dict[str, str]:
+    """``a.b.c: value`` for each scalar of a simple YAML file (nesting by indentation only)."""
+    values: dict[str, str] = {}
+    stack: list[tuple[int, str]] = []
+    for raw in text.splitlines():
+        if not raw.strip() or raw.lstrip().startswith(("#", "-", "---")):
+            continue
+        match = re.match(r"^(\s*)([^:#]+?)\s*:(?:\s+(.*?))?\s*(?:#.*)?$", raw)
+        if match is None:
+            continue
+        indent = len(match.group(1))
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        key = match.group(2).strip()
+        value = match.group(3)
+        if value:
+            values[".".join([*(k for _, k in stack), key])] = value.strip().strip("\"'")
+        else:
+            stack.append((indent, key))
+    return values
+
+
+def _spring_settings(path: Path, text: str) -> dict[str, bool]:
+    values = _properties(text) if path.suffix == ".properties" else _yaml_values(text)
+    found: dict[str, bool] = {}
+    for key, value in values.items():
+        setting = _SPRING_KEYS.get(_spring_key(key))
+        flag = _bool(value)
+        if setting is not None and flag is not None:
+            found[setting] = flag
+    return found
+
+
 def _config_files(directory: Path, reader: FileReader) -> Iterator[Path]:
     """Flyway configuration files from ``directory`` up to the repository root, nearest first
-    (``flyway.toml``/``flyway.conf`` and ``conf/flyway.conf`` at each level)."""
+    (``flyway.toml``/``flyway.conf`` and ``conf/flyway.conf`` at each level, and Spring Boot's
+    ``application.properties``/``.yml`` that configure its Flyway)."""
     for folder in (directory, *directory.parents):
         for candidate in (
             folder / "flyway.toml",
             folder / "flyway.conf",
             folder / "conf" / "flyway.toml",
             folder / "conf" / "flyway.conf",
+            *(folder / name for name in SPRING_CONFIG_NAMES),
         ):
             if reader.is_file(candidate):
                 yield candidate
@@ -136,7 +185,12 @@ def project_settings(directory: Path, reader: FileReader) -> FlywaySettings:
         text = reader.config_text(path)
         if text is None:
             continue
-        settings = _toml_settings(text) if path.suffix == ".toml" else _conf_settings(text)
+        if path.name in SPRING_CONFIG_NAMES:
+            settings = _spring_settings(path, text)
+        elif path.suffix == ".toml":
+            settings = _toml_settings(text)
+        else:
+            settings = _conf_settings(text)
         for key, value in settings.items():
             found.setdefault(key, value)
     return FlywaySettings(
