@@ -530,6 +530,29 @@ def test_sqlx_simple_and_reversible_migrations(tmp_path: Path) -> None:
     assert no_down.down_expected
 
 
+def test_golang_migrate_multi_engine_sets_keep_the_postgres_files(tmp_path: Path) -> None:
+    # ory's layout: one file per engine, the engine before ``.up.sql``
+    write(
+        tmp_path,
+        {
+            "1_users.mysql.up.sql": "CREATE TABLE `users` (id char(36)) ENGINE=InnoDB;",
+            "1_users.sqlite3.up.sql": "CREATE TABLE users (id TEXT);",
+            "1_users.postgres.up.sql": "CREATE TABLE users (id uuid);",
+            "1_users.postgres.down.sql": "DROP TABLE users;",
+            "2_names.up.sql": "ALTER TABLE users ADD COLUMN name text;",
+        },
+    )
+    found = load_directory(tmp_path)
+    assert [(m.version, m.name) for m in found.migrations] == [
+        ("1", "users.postgres"),
+        ("2", "names"),
+    ]
+    assert texts_of(found.migrations[0]) == {
+        "up": "CREATE TABLE users (id uuid);",
+        "down": "DROP TABLE users;",
+    }
+
+
 def test_sql_migrate_files_have_their_down_section_and_opt_out(tmp_path: Path) -> None:
     write(
         tmp_path,

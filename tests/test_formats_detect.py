@@ -158,6 +158,9 @@ def test_monorepo_directories_each_with_its_own_tool(tmp_path: Path) -> None:
             "target/debug/migrations/1_a.sql": "SELECT 1;",
             ".venv/lib/migrations/1_a.sql": "SELECT 1;",
             "services/.cache/1_a.sql": "SELECT 1;",
+            # another engine's copy of the migrations (openfga's assets/migrations/mysql)
+            "assets/migrations/mysql/001_a.sql": "-- +goose Up\nCREATE TABLE `a` (id int);\n",
+            "assets/migrations/SQLite/001_a.sql": "-- +goose Up\nCREATE TABLE a (id int);\n",
         },
     )
     found = find_migration_dirs(root)

@@ -34,7 +34,13 @@ from pgmig_lsp.migrations import (
     supabase,
 )
 from pgmig_lsp.migrations.detect import Detection, detect_tool
-from pgmig_lsp.migrations.files import SKIPPED_DIRS, FileReader, first_line, problem
+from pgmig_lsp.migrations.files import (
+    OTHER_ENGINES,
+    SKIPPED_DIRS,
+    FileReader,
+    first_line,
+    problem,
+)
 from pgmig_lsp.migrations.model import FormatProblem, Migration, Tool
 
 MIXED_FORMATS = "mixed-formats"
@@ -274,7 +280,11 @@ def _visit(directory: Path) -> _Visit:
             for entry in entries:
                 try:
                     if entry.is_dir(follow_symlinks=False):
-                        if not entry.name.startswith(".") and entry.name not in SKIPPED_DIRS:
+                        if (
+                            not entry.name.startswith(".")
+                            and entry.name not in SKIPPED_DIRS
+                            and entry.name.lower() not in OTHER_ENGINES
+                        ):
                             dirs.append(entry.name)
                     elif entry.name.endswith((".sql", ".plan")):
                         files.append(entry.name)
@@ -318,7 +328,8 @@ def _visit(directory: Path) -> _Visit:
 def find_migration_dirs(root: Path) -> list[Path]:
     """Every directory under ``root`` (itself included) that holds migrations, sorted.
 
-    Version control, dependency, build, virtualenv and hidden folders are skipped. A folder is
+    Version control, dependency, build, virtualenv and hidden folders are skipped, and so are
+    folders named after another database engine (``mysql``, ``sqlite``, …). A folder is
     returned once with its whole set: the per-migration folders of diesel and Prisma, a sqitch
     project's deploy/revert/verify folders and a Flyway location's sub-folders are not returned
     on their own.

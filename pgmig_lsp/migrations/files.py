@@ -34,6 +34,30 @@ SKIPPED_DIRS = frozenset(
     }
 )
 
+#: other database engines: a folder named so (``migrations/mysql``), or a file whose name ends
+#: with one before ``.up.sql`` (ory's ``…_identities.mysql.up.sql``), is that engine's version of
+#: the migrations, not PostgreSQL's
+OTHER_ENGINES = frozenset(
+    {
+        "mysql",
+        "mariadb",
+        "sqlite",
+        "sqlite3",
+        "mssql",
+        "sqlserver",
+        "oracle",
+        "h2",
+        "hsqldb",
+        "derby",
+        "db2",
+        "clickhouse",
+        "spanner",
+        "tidb",
+        "snowflake",
+        "bigquery",
+    }
+)
+
 _BOM = "\ufeff"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pgmig_lsp.migrations.files import FileReader, bad_input_problems, whole_file
+from pgmig_lsp.migrations.files import OTHER_ENGINES, FileReader, bad_input_problems, whole_file
 from pgmig_lsp.migrations.model import Delivery, Migration, Section, SectionKind, Tool
 from pgmig_lsp.source import SourceFile
 
@@ -19,9 +19,10 @@ _FILE = re.compile(r"^(\d+)_(.*)\.(up|down)\.sql$")
 
 
 def file_parts(name: str) -> tuple[str, str, SectionKind] | None:
-    """(version, title, UP or DOWN) of a pair file name, None for other names."""
+    """(version, title, UP or DOWN) of a pair file name, None for other names (and for another
+    engine's file of a multi-engine set: ``1_users.mysql.up.sql``)."""
     match = _FILE.match(name)
-    if match is None:
+    if match is None or match.group(2).rpartition(".")[2].lower() in OTHER_ENGINES:
         return None
     kind = SectionKind.UP if match.group(3) == "up" else SectionKind.DOWN
     return match.group(1), match.group(2), kind
