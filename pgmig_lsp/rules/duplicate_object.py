@@ -567,11 +567,18 @@ class DuplicateObject(Rule):
             for cmd in (item.get("AlterTableCmd") or {} for item in body.get("cmds", []) or [])
             if cmd.get("subtype") in ("AT_DropColumn", "AT_DropConstraint")
         }
+        key = context.table_key(body.get("relation"))
         for index, item in enumerate(body.get("cmds", []) or []):
             cmd = item.get("AlterTableCmd") or {}
             subtype = cmd.get("subtype")
             definition = cmd.get("def") or {}
             message = None
+            con = definition.get("Constraint") or {}
+            renamed = con.get("indexname")
+            if subtype == "AT_AddConstraint" and key and renamed and con.get("conname") != renamed:
+                # ``ADD CONSTRAINT c … USING INDEX i`` renames the index to ``c``: the name
+                # ``i`` is free again
+                self._gone.add(("relation", key[0], renamed))
             if subtype == "AT_AddColumn" and "ColumnDef" in definition:
                 name = definition["ColumnDef"].get("colname") or ""
                 if name in added and not cmd.get("missing_ok"):
