@@ -575,7 +575,8 @@ class DuplicateObject(Rule):
             message = None
             con = definition.get("Constraint") or {}
             renamed = con.get("indexname")
-            if subtype == "AT_AddConstraint" and key and renamed and con.get("conname") != renamed:
+            named = con.get("conname")
+            if subtype == "AT_AddConstraint" and key and renamed and named not in (None, renamed):
                 # ``ADD CONSTRAINT c … USING INDEX i`` renames the index to ``c``: the name
                 # ``i`` is free again
                 self._gone.add(("relation", key[0], renamed))
