@@ -1,8 +1,10 @@
-"""Hover: a statement's performance impact (locks, rewrites, scans, transaction) and findings.
+"""Hover: the object under the cursor, the statement's performance impact (locks, rewrites,
+scans, transaction) and the findings there.
 
-The migration is replayed up to the hovered statement, so the hover knows which tables this
-migration created (empty, unused: their locks make nothing wait). The file is parsed once per
-hover, with pglast's JSON parser; pglast's Python AST is never built.
+The migration is replayed up to the hovered statement, so the hover knows the schema at that
+point of the history: what a name stands for (`objects.object_at`), and which tables this
+migration created (empty, unused: their locks make nothing wait). pglast's Python AST is never
+built.
 """
 
 from __future__ import annotations
@@ -12,16 +14,19 @@ from pathlib import Path
 
 import attrs
 
-from pgmig_lsp.catalog.builtins import builtins_for
-from pgmig_lsp.catalog.model import Catalog, Origin
+from pgmig_lsp.catalog.builtins import Builtins, builtins_for
+from pgmig_lsp.catalog.model import Catalog, Table
 from pgmig_lsp.catalog.replay import Replay
 from pgmig_lsp.config import Settings
+from pgmig_lsp.editor import objects
 from pgmig_lsp.editor.advice import LOCK_TIMEOUT, safe_alternative
+from pgmig_lsp.editor.describe import describe
 from pgmig_lsp.editor.labels import statement_label
-from pgmig_lsp.editor.sections import parse, run_order, sections_of
+from pgmig_lsp.editor.navigation import NameIndex, relations_read, views_reading
+from pgmig_lsp.editor.point import Point, statement_at
 from pgmig_lsp.findings import Finding
 from pgmig_lsp.locks import LockMode, TableLock, display_name, statement_locks
-from pgmig_lsp.migrations.model import Migration, Section, SectionKind
+from pgmig_lsp.migrations.model import Migration, Section
 from pgmig_lsp.migrations.transactions import mark_transactions, transaction_plan
 from pgmig_lsp.rules.base import MigrationContext
 from pgmig_lsp.rules.docs import rule_url
@@ -34,7 +39,7 @@ class HoverText:
     """What the editor shows on hover, and the range it is about."""
 
     markdown: str
-    #: the hovered statement, or the range of the findings under the cursor
+    #: the name under the cursor, the hovered statement, or the range of the findings there
     span: Span
 
 
@@ -45,24 +50,39 @@ def hover(
     settings: Settings,
     findings: Sequence[Finding] = (),
     before: Catalog | None = None,
+    history: Sequence[Migration] = (),
+    names: NameIndex | None = None,
 ) -> HoverText | None:
-    """The hover at ``offset`` of the file ``path``: the statement's impact, then the findings
-    whose range holds the offset. None where there is neither (whitespace, comments).
+    """The hover at ``offset`` of the file ``path``: the object named there, the statement's
+    impact, then the findings whose range holds the offset. None where there is nothing
+    (whitespace, comments).
 
     ``before`` is the schema before this migration; None means the history is unknown: tables
-    not created in this migration count as existing.
+    not created in this migration count as existing. ``history`` (the directory's migrations)
+    and ``names`` tell which views read a hovered table.
     """
     file = migration.file_for(path)
     if file is None:
         return None
     here = [f for f in findings if f.path == path and _covers(f.span, offset)]
-    found = _statement_at(migration, path, offset)
+    # the file is parsed once: the object and the statement's impact share it and its replay
+    point = statement_at(migration, path, offset)
+    replay = point.replay(before) if point is not None else None
     parts: list[str] = []
     span: Span | None = None
-    if found is not None:
-        section, statements, statement = found
-        parts.append(_impact(migration, section, statements, statement, settings, before))
-        span = statement.span
+    about = None
+    if point is not None and replay is not None:
+        builtins = builtins_for(settings.pg_version)
+        about = _object(point, offset, replay, history, names, builtins)
+    if about is not None:
+        parts.append(about.markdown)
+        span = about.span
+    statement = point.statement if point is not None else None
+    if point is not None and replay is not None and statement is not None:
+        end = statement.span.end
+        if offset < end or file.text[end : end + 1] == ";":
+            parts.append(_impact(point, statement, replay, settings))
+            span = span or statement.span
     if here:
         parts.append(_findings(here))
         if span is None:
@@ -72,74 +92,44 @@ def hover(
     return HoverText("\n\n---\n\n".join(parts), span)
 
 
+def _object(
+    point: Point,
+    offset: int,
+    replay: Replay,
+    history: Sequence[Migration],
+    names: NameIndex | None,
+    builtins: Builtins,
+) -> HoverText | None:
+    """What the name under the cursor stands for, at this point of the history."""
+    found = objects.object_in(point, offset, replay)
+    if found is None:
+        return None
+    migration = point.migration
+    readers: list[Table] = []
+    reads: list[Table] = []
+    if found.object.kind == objects.TABLE and names is not None:
+        files = [*history, migration]
+        readers = views_reading(found.object, found.catalog, files, names)
+        reads = relations_read(found.object, found.catalog, files, names)
+    markdown = describe(found.object, found.catalog, str(migration.path), readers, builtins, reads)
+    return None if markdown is None else HoverText(markdown, found.span)
+
+
 def _covers(span: Span, offset: int) -> bool:
     return span.contains(offset) or span.start == span.end == offset
 
 
-def _statement_at(
-    migration: Migration, path: Path, offset: int
-) -> tuple[Section, list[Statement], Statement] | None:
-    """The section, its statements and the statement under ``offset`` (its ``;`` included)."""
-    for section in sections_of(migration, path):
-        if not section.span.start <= offset <= section.span.end:
-            continue
-        text = section.file.text
-        statements = parse(section).statements
-        for statement in statements:
-            start, end = statement.span.start, statement.span.end
-            if start <= offset < end or (offset == end and text[end : end + 1] == ";"):
-                return section, statements, statement
-    return None
-
-
-def _context(
-    migration: Migration,
-    target: Section,
-    statements: list[Statement],
-    statement: Statement,
-    settings: Settings,
-    before: Catalog | None,
-) -> MigrationContext:
-    """The rules' view just before ``statement``: earlier sections and statements replayed."""
-    catalog = before.fork() if before is not None else Catalog()
+def _impact(point: Point, statement: Statement, replay: Replay, settings: Settings) -> str:
+    """The statement's performance impact assessment, in Markdown."""
+    migration, section, statements = point.migration, point.section, point.statements
+    mark_transactions(migration, section, statements, pg_major=settings.pg_version)
     context = MigrationContext(
         migration=migration,
-        catalog=catalog,
+        catalog=replay.catalog,
         pg_version=settings.pg_version,
         builtins=builtins_for(settings.pg_version),
     )
-    replay = Replay(catalog, str(migration.path))
     context.created_tables = replay.created_tables
-    for section in run_order(migration):
-        if section is target:
-            if section.kind is not SectionKind.UP:
-                # a rollback runs against live tables, whoever created them
-                replay.created_tables.clear()
-            _replay(replay, section, statements[: statement.index])
-            break
-        _replay(replay, section, parse(section).statements)
-    return context
-
-
-def _replay(replay: Replay, section: Section, statements: list[Statement]) -> None:
-    for statement in statements:
-        try:
-            replay.apply(statement, Origin(section.file.path, statement.span, replay.migration))
-        except Exception:  # a replay bug must not take the hover down (analysis reports it)
-            continue
-
-
-def _impact(
-    migration: Migration,
-    section: Section,
-    statements: list[Statement],
-    statement: Statement,
-    settings: Settings,
-    before: Catalog | None,
-) -> str:
-    """The statement's performance impact assessment, in Markdown."""
-    mark_transactions(migration, section, statements, pg_major=settings.pg_version)
-    context = _context(migration, section, statements, statement, settings, before)
     locks = statement_locks(statement, context)
     label = statement_label(statement, section.file.text)
     lines = [f"**{label.name}** — performance impact", ""]

@@ -1,11 +1,10 @@
-"""Hover: a statement's performance impact and the findings under the cursor
-(`pgmig_lsp.editor.hover`)."""
+"""Hover: the object under the cursor, the statement's performance impact and the findings
+there (`pgmig_lsp.editor.hover`)."""
 
 from __future__ import annotations
 
 from lsprotocol import types
 
-from pgmig_lsp.catalog.model import Catalog
 from pgmig_lsp.lsp.server import PgmigServer, Snapshot
 
 
@@ -13,17 +12,22 @@ def _hover(ls: PgmigServer, snapshot: Snapshot, offset: int) -> types.Hover | No
     """The hover (worker thread)."""
     from pgmig_lsp.editor.hover import hover as editor_hover
 
-    migration = snapshot.migration(ls)
-    if migration is None:
+    place = snapshot.place(ls)
+    if place is None:
         return None
     check = snapshot.check
-    before: Catalog | None = None
-    if check is not None and check.history is not None and check.position is not None:
-        # kept from the document's check: no replay here
-        before = check.history.before(check.position)
     findings = check.findings if check is not None else ()
     settings = ls.resolver.for_file(snapshot.path)
-    found = editor_hover(migration, snapshot.path, offset, settings, findings, before)
+    found = editor_hover(
+        place.migration,
+        snapshot.path,
+        offset,
+        settings,
+        findings,
+        place.before,  # kept by the history: no replay of earlier migrations here
+        place.migrations(),
+        ls.names,
+    )
     if found is None:
         return None
     return types.Hover(

@@ -1,7 +1,8 @@
 """``pgmig serve``: the pygls language server and the state its handlers share.
 
 Handlers live in one module per feature area (`diagnostics`, `actions`, `hover`, `symbols`,
-`commands`, `workspace`); each registers itself on the server `create_server` builds. All core
+`navigation`, `completion`, `commands`, `workspace`); each registers itself on the server
+`create_server` builds. All core
 work (loading, replaying, analyzing) runs on the `Checker`'s one worker thread, so the event loop
 keeps reading messages and a newer edit can supersede an older one.
 """
@@ -24,11 +25,13 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from pgmig_lsp import __version__
-from pgmig_lsp.history import DocumentCheck, Histories
+from pgmig_lsp.catalog.model import Catalog
+from pgmig_lsp.editor.navigation import NameIndex
+from pgmig_lsp.history import DocumentCheck, Histories, History
 from pgmig_lsp.lsp.checking import Checker
 from pgmig_lsp.lsp.configuration import SettingsResolver
 from pgmig_lsp.lsp.positions import LineIndex, LspWorkspace
-from pgmig_lsp.migrations.discover import load_file
+from pgmig_lsp.migrations.discover import history_directory, load_file
 from pgmig_lsp.migrations.model import Migration
 
 #: how often the server checks that the editor that started it still runs (seconds)
@@ -45,6 +48,9 @@ class Snapshot:
     text: str
     version: int | None
     check: DocumentCheck | None
+    #: the document's last check, whatever version it is for (its history and position still
+    #: hold while the user types)
+    last: DocumentCheck | None = None
 
     def migration(self, ls: PgmigServer) -> Migration | None:
         """The document's migration (worker thread)."""
@@ -54,6 +60,54 @@ class Snapshot:
 
         settings = ls.resolver.for_file(self.path)
         return load_file(self.path, text=self.text, tool=configured_tool(settings))
+
+    def place(self, ls: PgmigServer) -> Place | None:
+        """The document's migration, its history and the schema before it (worker thread).
+
+        From the document's last check when there is one; the schema is None while the history
+        is not replayed that far (`History.before`).
+        """
+        migration = self.migration(ls)
+        if migration is None:
+            return None
+        last = self.last
+        if last is not None and last.history is not None and last.position is not None:
+            return Place(migration, last.history, last.position, last.history.before(last.position))
+        from pgmig_lsp.lsp.configuration import configured_tool
+
+        tool = configured_tool(ls.resolver.for_file(self.path))
+        history = ls.histories.get(history_directory(migration), tool, ls.open_texts())
+        position = history.position(self.path)
+        if position is None:
+            return Place(migration, None, None, None)
+        return Place(migration, history, position, history.before(position))
+
+
+@attrs.frozen
+class Place:
+    """Where an open document stands in its directory's history."""
+
+    migration: Migration
+    history: History | None
+    position: int | None
+    #: the schema before the migration (None: not known yet)
+    before: Catalog | None
+
+    def migrations(self) -> list[Migration]:
+        """The directory's migrations, this document's as the editor has it."""
+        if self.history is None:
+            return [self.migration]
+        found = list(self.history.migrations)
+        if self.position is not None and self.position < len(found):
+            found[self.position] = self.migration
+        return found
+
+    def latest(self) -> Catalog | None:
+        """The schema after the whole history (replayed now if it has to be)."""
+        if self.history is None:
+            return None
+        end = len(self.history.migrations)
+        return self.history.before(end, budget=end)
 
 
 class PgmigServer(LanguageServer):
@@ -65,6 +119,8 @@ class PgmigServer(LanguageServer):
         )
         self.resolver = SettingsResolver()
         self.histories = Histories()
+        #: the names in every statement of the histories' migrations (find references)
+        self.names = NameIndex()
         self.checker = Checker(self)
         #: raw ``initializationOptions`` were read (the editor's values apply from the start)
         self.initialized = False
@@ -128,8 +184,9 @@ class PgmigServer(LanguageServer):
         if document is None or path is None:
             return None
         state = self.checker.documents.get(uri)
-        check = state.check if state is not None and state.version == document.version else None
-        return Snapshot(path, document.source, document.version, check)
+        last = state.check if state is not None else None
+        check = last if state is not None and state.version == document.version else None
+        return Snapshot(path, document.source, document.version, check, last)
 
     def open_document(self, path: Path) -> TextDocument | None:
         """The open document of ``path`` (URIs of one file may be spelled differently)."""
@@ -183,10 +240,20 @@ async def watch_parent(ls: PgmigServer, pid: int) -> None:
 
 def create_server() -> PgmigServer:
     """The server with every feature registered."""
-    from pgmig_lsp.lsp import actions, commands, diagnostics, hover, symbols, workspace
+    from pgmig_lsp.lsp import (
+        actions,
+        commands,
+        completion,
+        diagnostics,
+        hover,
+        navigation,
+        symbols,
+        workspace,
+    )
 
     ls = PgmigServer()
-    for feature in (workspace, diagnostics, actions, hover, symbols, commands):
+    features = (workspace, diagnostics, actions, hover, symbols, navigation, completion, commands)
+    for feature in features:
         feature.register(ls)
     return ls
 
