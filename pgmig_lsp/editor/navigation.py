@@ -150,26 +150,21 @@ def definitions(found: Found, migrations: Sequence[Migration], index: NameIndex)
     return result
 
 
-def _files_by_path(
-    migrations: Sequence[Migration],
-) -> dict[Path, tuple[SourceFile, list[Section]]]:
-    found: dict[Path, tuple[SourceFile, list[Section]]] = {}
-    for migration in migrations:
-        for file in migration.files:
-            found[file.path] = (file, [s for s in migration.sections if s.file.path == file.path])
-    return found
+def _files_by_path(migrations: Sequence[Migration]) -> dict[Path, tuple[SourceFile, Migration]]:
+    return {file.path: (file, migration) for migration in migrations for file in migration.files}
 
 
 def _statement_names(
     origin: Origin,
-    by_path: dict[Path, tuple[SourceFile, list[Section]]],
+    by_path: dict[Path, tuple[SourceFile, Migration]],
     index: NameIndex,
 ) -> StatementNames | None:
     """The names of the statement an origin points at."""
     known = by_path.get(origin.path)
     if known is None:
         return None
-    names = index.file(*known)
+    file, migration = known
+    names = index.file(file, [s for s in migration.sections if s.file.path == file.path])
     for statement in names.statements:
         if statement.span.start <= origin.span.start <= statement.span.end:
             return statement
@@ -179,7 +174,7 @@ def _statement_names(
 def _definition(
     target: ObjectId,
     origin: Origin,
-    by_path: dict[Path, tuple[SourceFile, list[Section]]],
+    by_path: dict[Path, tuple[SourceFile, Migration]],
     index: NameIndex,
     catalog: Catalog,
 ) -> Mention:
@@ -221,7 +216,7 @@ def relations_read(
 def _reads(
     view: Table,
     catalog: Catalog,
-    by_path: dict[Path, tuple[SourceFile, list[Section]]],
+    by_path: dict[Path, tuple[SourceFile, Migration]],
     index: NameIndex,
 ) -> list[Table]:
     statement = _statement_names(view.origin, by_path, index) if view.origin else None

@@ -140,8 +140,7 @@ def _workspace_symbols(ls: PgmigServer, query: str) -> list[types.SymbolInformat
     """The objects of the latest schema of every history, by fuzzy name (worker thread)."""
     symbols: list[types.SymbolInformation] = []
     for history in ls.histories.loaded():
-        end = len(history.migrations)
-        catalog = history.before(end, budget=end)
+        catalog = Place.end_of(history)
         if catalog is None:
             continue
         files = _Files(ls, history.migrations)

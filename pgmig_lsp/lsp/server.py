@@ -79,7 +79,8 @@ class Snapshot:
         history = ls.histories.get(history_directory(migration), tool, ls.open_texts())
         position = history.position(self.path)
         if position is None:
-            return Place(migration, None, None, None)
+            # a new file the history has not read yet: it will run after the others
+            return Place(migration, history, None, Place.end_of(history))
         return Place(migration, history, position, history.before(position))
 
 
@@ -98,16 +99,20 @@ class Place:
         if self.history is None:
             return [self.migration]
         found = list(self.history.migrations)
-        if self.position is not None and self.position < len(found):
+        if self.position is None:
+            found.append(self.migration)
+        elif self.position < len(found):
             found[self.position] = self.migration
         return found
 
     def latest(self) -> Catalog | None:
         """The schema after the whole history (replayed now if it has to be)."""
-        if self.history is None:
-            return None
-        end = len(self.history.migrations)
-        return self.history.before(end, budget=end)
+        return None if self.history is None else Place.end_of(self.history)
+
+    @staticmethod
+    def end_of(history: History) -> Catalog | None:
+        end = len(history.migrations)
+        return history.before(end, budget=end)
 
 
 class PgmigServer(LanguageServer):

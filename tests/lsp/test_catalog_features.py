@@ -11,7 +11,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from tests.lsp.conftest import initialize_result_of, shop_of
-from tests.lsp.support import MIGRATIONS, opened, replace_all
+from tests.lsp.support import MIGRATIONS, copy_shop, initialize, opened, replace_all
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -238,3 +238,17 @@ async def test_completion_after_a_qualifier(shared: LanguageClient) -> None:
         replace_all(shared, uri, typed, text, 3)
     assert [item.label for item in in_schema] == ["user_actions"]
     assert "total_amount" in {item.label for item in of_alias}
+
+
+async def test_completion_in_a_new_migration_the_history_has_not_read(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    shop = copy_shop(tmp_path)
+    await initialize(client, shop)
+    path = shop / MIGRATIONS / "20240501090000_new.sql"
+    text = "-- migrate:up\nALTER TABLE app_user ALTER COLUMN \n-- migrate:down\n"
+    path.write_text(text, encoding="utf-8")  # no watched-file event: the history does not know it
+    async with opened(client, path) as (uri, _):
+        columns, _ = await _complete(client, uri, text, "ALTER COLUMN ")
+    # every migration of the directory runs before it
+    assert {"email", "status", "avatar_url", "email_verified"} <= {item.label for item in columns}
