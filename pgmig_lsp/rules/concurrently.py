@@ -7,6 +7,7 @@ import re
 from pglast import parser as pg
 
 from pgmig_lsp.findings import Edit, Fix, Severity
+from pgmig_lsp.locks import display_name
 from pgmig_lsp.migrations.model import Delivery, SectionKind, Tool
 from pgmig_lsp.migrations.standalone import standalone_migration
 from pgmig_lsp.migrations.transactions import (
@@ -311,7 +312,7 @@ class ConcurrentlyInTransaction(Rule):
         if relation is None or not context.is_new_table(relation):
             return None
         key = context.table_key(relation)
-        return None if key is None else (key[1] if key[0] == "public" else ".".join(key))
+        return None if key is None else display_name(key)
 
     def _index_table(self, name: QualifiedName | None) -> str | None:
         if name is None or not name.name:
@@ -322,7 +323,7 @@ class ConcurrentlyInTransaction(Rule):
             return None
         if index.table not in catalog.tables:
             return None
-        return index.table[1] if index.table[0] == "public" else ".".join(index.table)
+        return display_name(index.table)
 
     def _move_fix(self, statement: Statement, section: SectionContext) -> Fix | None:
         """A migration of its own for the statement, removed from this one (up sections only:

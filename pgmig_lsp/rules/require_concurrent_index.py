@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from pgmig_lsp.findings import Fix, Severity
+from pgmig_lsp.locks import display_name
 from pgmig_lsp.migrations.standalone import standalone_migration
 from pgmig_lsp.rules.base import Group, Rule, SectionContext
 from pgmig_lsp.rules.rewrite import keyword_span, removal, statement_text
@@ -72,7 +73,7 @@ class RequireConcurrentIndex(Rule):
             and (table[0], name) in context.catalog.indexes
         ):
             return  # the index is there already: the statement does nothing
-        table_name = ".".join(table) if table and table[0] != "public" else (table or ("", ""))[1]
+        table_name = display_name(table) if table else "?"
         self.report(
             section,
             statement.span,

@@ -17,6 +17,7 @@ CREATE TABLE "1".submissions (id bigint PRIMARY KEY, mapping bigint REFERENCES "
 CREATE TABLE public."Customers" (name text);
 CREATE TABLE public."Orders" (id integer PRIMARY KEY);
 CREATE TYPE "Role_new" AS ENUM ('user');
+CREATE UNIQUE INDEX "Team.slug_unique" ON "EventInput" (old_kind);
 ALTER TABLE "EventInput" ALTER COLUMN "Kind" TYPE "Role_new" USING ("Kind"::text::"Role_new");
 ALTER TABLE "EventInput" RENAME COLUMN "Kind" TO "KindOld";
 ALTER TABLE "EventInput" ALTER COLUMN old_kind SET NOT NULL;
@@ -37,6 +38,7 @@ def test_mixed_case_and_odd_names_are_quoted(tmp_path: Path) -> None:
         "drop-column",
         "prefer-bigint",
         "column-type-change",
+        "require-concurrent-index",
     ]
     outcome = run(tmp_path, files, main="20240102000000_change.sql", select=rules)
     messages = {f.rule: f.message for f in outcome.findings}
@@ -47,3 +49,4 @@ def test_mixed_case_and_odd_names_are_quoted(tmp_path: Path) -> None:
     assert 'removes `"EventInput"."KindOld"`' in messages["drop-column"]
     assert 'is the primary key of `"Orders"`' in messages["prefer-bigint"]
     assert 'ALTER COLUMN "Kind" TYPE "Role_new" USING' in messages["column-type-change"]
+    assert 'takes a SHARE lock on `"EventInput"`' in messages["require-concurrent-index"]
