@@ -66,6 +66,11 @@ _PSQL_SCRIPT = """\\set ON_ERROR_STOP on
 SET client_encoding = 'UTF8';
 \\connect app
 CREATE TABLE pays (id int, nom text);
+
+--
+-- Data for Name: pays; Type: TABLE DATA; Schema: public; Owner: app
+--
+
 COPY pays (id, nom) FROM stdin;
 1\tFrançe; 'quoted
 2\t\\N

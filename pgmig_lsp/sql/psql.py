@@ -13,7 +13,10 @@ import re
 
 #: a line psql may treat specially: a backslash first, or a ``COPY … FROM stdin``
 _HINT = re.compile(r"^[ \t]*\\|\bstdin\b", re.IGNORECASE | re.MULTILINE)
-_COPY_FROM_STDIN = re.compile(r"^\s*COPY\b.*\bFROM\s+STDIN\b", re.IGNORECASE | re.DOTALL)
+# pg_dump writes comments (``-- Data for Name: …``) before each COPY
+_COPY_FROM_STDIN = re.compile(
+    r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*COPY\b.*\bFROM\s+STDIN\b", re.IGNORECASE | re.DOTALL
+)
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*)?\$")
 
 
