@@ -100,3 +100,10 @@ def test_psql_meta_commands_and_copy_rows_are_not_sql() -> None:
 def test_psql_syntax_is_an_error_for_tools_that_send_sql_to_the_server() -> None:
     parsed = parse_sql(_PSQL_SCRIPT)
     assert parsed.errors
+
+
+def test_a_meta_command_sent_to_the_server_is_named_in_the_error() -> None:
+    parsed = parse_sql("CREATE TABLE a (id int);\n\\connect app\nCREATE TABLE b (id int);\n")
+    [error] = parsed.errors
+    assert error.message.startswith("`\\connect app` is a psql meta-command, not SQL")
+    assert (error.span.start, error.span.end) == (25, 37)

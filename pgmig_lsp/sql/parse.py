@@ -180,6 +180,21 @@ def parse_sql(text: str, base: int = 0, *, psql: bool = False) -> ParsedSQL:
     return ParsedSQL(_statements_from_json(raw, text, base, ByteLocator(text, base)), [])
 
 
+def _meta_command(piece: str, at: int) -> tuple[str, int] | None:
+    """When the offending token opens a psql meta-command line: a clearer message, and the end
+    of the line (the span covers the command)."""
+    line_start = piece.rfind("\n", 0, at) + 1
+    if not piece.startswith("\\", at) or piece[line_start:at].strip():
+        return None
+    line_end = piece.find("\n", at)
+    end = _rtrim(piece, at, len(piece) if line_end == -1 else line_end)
+    message = (
+        f"`{piece[at:end]}` is a psql meta-command, not SQL: only psql runs it, and this tool "
+        "sends the file to the server"
+    )
+    return message, end
+
+
 def _parse_piecewise(text: str, base: int) -> ParsedSQL:
     statements: list[Statement] = []
     errors: list[SyntaxProblem] = []
@@ -199,6 +214,9 @@ def _parse_piecewise(text: str, base: int) -> ParsedSQL:
             located = len(exc.args) > 1 and isinstance(exc.args[1], int)
             where = exc.args[1] if located else len(piece)
             tok_start, tok_end = _token_span(piece, where)
+            meta = _meta_command(piece, tok_start)
+            if meta is not None:
+                message, tok_end = meta
             errors.append(
                 SyntaxProblem(message, Span(base + start + tok_start, base + start + tok_end))
             )
