@@ -7,6 +7,7 @@ the schema is the one at that point of the history (`point.Point.replay`).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 
 import attrs
@@ -14,10 +15,12 @@ import attrs
 from pgmig_lsp.catalog.builtins import Builtins
 from pgmig_lsp.catalog.model import Catalog, Table
 from pgmig_lsp.catalog.snapshot import format_type
-from pgmig_lsp.editor.names import Expected, Parts, Role, expected_at
+from pgmig_lsp.editor.names import Expected, Parts, Role, expected_at, statement_start
 from pgmig_lsp.editor.objects import relation
-from pgmig_lsp.editor.point import typing_at
-from pgmig_lsp.migrations.model import Migration
+from pgmig_lsp.editor.point import Point, section_at
+from pgmig_lsp.editor.sections import parse, run_order
+from pgmig_lsp.migrations.model import Migration, Section
+from pgmig_lsp.source import Span
 from pgmig_lsp.sql.nodes import quote_identifier
 
 #: offered where a type goes, besides the catalog's own types
@@ -54,6 +57,10 @@ class Candidate:
     rank: int = 0
 
 
+#: how far after the cursor the statement is read (for the aliases of a query)
+LOOKAHEAD = 4000
+
+
 def complete(
     migration: Migration,
     path: Path,
@@ -61,20 +68,76 @@ def complete(
     before: Catalog | None,
     builtins: Builtins | None = None,
 ) -> list[Candidate]:
-    """The names that may be typed at ``offset`` of the file ``path``.
+    """The names that may be typed at ``offset`` of the file ``path`` (see `Completer`)."""
+    return Completer().complete(migration, path, offset, before, builtins)
 
-    ``before`` is the schema before the migration (None: the history is unknown). Empty where
-    no name goes, or a new one does (``CREATE TABLE |``). Never raises on half-typed SQL. With
-    ``builtins``, column types are spelled as PostgreSQL prints them.
-    """
-    point = typing_at(migration, path, offset)
-    if point is None:
-        return []
-    expected = expected_at(point.section.file.text, point.span, offset)
-    if expected is None or expected.defines or expected.keyword_position:
-        return []
-    catalog = point.replay(before).catalog
-    return candidates(expected, catalog, builtins)
+
+class Completer:
+    """Completes names in open files, keeping per file the schema before the statement being
+    typed: while the user types inside one statement, nothing before it is parsed or replayed
+    again. Not thread-safe (the language server uses it from its worker thread)."""
+
+    #: how many files' schemas are kept (the most recently completed in)
+    FILES = 8
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[Path, _Kept] = OrderedDict()
+
+    def complete(
+        self,
+        migration: Migration,
+        path: Path,
+        offset: int,
+        before: Catalog | None,
+        builtins: Builtins | None = None,
+    ) -> list[Candidate]:
+        """The names that may be typed at ``offset`` of the file ``path``.
+
+        ``before`` is the schema before the migration (None: the history is unknown). Empty
+        where no name goes, or a new one does (``CREATE TABLE |``). Never raises on half-typed
+        SQL. With ``builtins``, column types are spelled as PostgreSQL prints them.
+        """
+        section = section_at(migration, path, offset)
+        if section is None:
+            return []
+        text = section.file.text
+        start = statement_start(text, section.span.start, offset)
+        end = min(section.span.end, offset + LOOKAHEAD)
+        expected = expected_at(text, Span(start, max(end, offset)), offset)
+        if expected is None or expected.defines or expected.keyword_position:
+            return []
+        return candidates(expected, self._catalog(migration, section, start, before), builtins)
+
+    def _catalog(
+        self, migration: Migration, section: Section, start: int, before: Catalog | None
+    ) -> Catalog:
+        """The schema before the statement that starts at ``start`` (kept for the next call)."""
+        order = run_order(migration)
+        earlier = tuple(s.text for s in order[: order.index(section)])
+        text = section.file.text[section.span.start : start]
+        key = (section.kind, section.span.start, text, earlier)
+        kept = self._kept.get(section.file.path)
+        if kept is not None and kept.before is before and kept.key == key:
+            self._kept.move_to_end(section.file.path)
+            return kept.catalog
+        head = attrs.evolve(section, span=Span(section.span.start, start))
+        statements = parse(head).statements
+        point = Point(migration, section, statements, None, Span(start, start), len(statements))
+        catalog = point.replay(before).catalog
+        self._kept[section.file.path] = _Kept(before, key, catalog)
+        self._kept.move_to_end(section.file.path)
+        while len(self._kept) > self.FILES:
+            self._kept.popitem(last=False)
+        return catalog
+
+
+@attrs.frozen
+class _Kept:
+    """The schema before a statement being typed, and what it was replayed from."""
+
+    before: Catalog | None
+    key: tuple[object, ...]
+    catalog: Catalog
 
 
 def candidates(

@@ -205,16 +205,20 @@ def statements(toks: list[_Token]) -> Iterator[list[_Token]]:
 def statement_start(text: str, start: int, offset: int) -> int:
     """Where the statement being typed at ``offset`` begins: after the last top-level ``;``
     between ``start`` and ``offset`` (``offset`` itself right after one)."""
+    scanned, _ = _scan(text[start:offset])
     depth = 0
     begin: int | None = None
-    for token in tokens(text, start, offset):
+    for token in scanned:
+        name = token.name
+        if name in _COMMENTS:
+            continue
         if begin is None:
-            begin = token.start
-        if token.name == _OPEN:
+            begin = start + token.start
+        if name == _OPEN:
             depth += 1
-        elif token.name == _CLOSE:
+        elif name == _CLOSE:
             depth = max(0, depth - 1)
-        elif token.name == _SEMI and depth == 0:
+        elif name == _SEMI and depth == 0:
             begin = None
     return offset if begin is None else begin
 
@@ -249,7 +253,8 @@ def _read(text: str, run: list[_Token], bodies: bool) -> StatementNames:
 
 
 def expected_at(text: str, span: Span, offset: int) -> Expected | None:
-    """What a name typed at ``offset`` would be, in the statement ``text[span]``.
+    """What a name typed at ``offset`` would be, in the statement starting at ``span.start``
+    (``span`` may run past its end: the statement ends at a top-level ``;``).
 
     The name being typed (the word before ``offset``, with its qualifiers) is replaced by a
     marker; the text after it still tells the aliases and ``FROM`` of a query. None where no
@@ -257,7 +262,8 @@ def expected_at(text: str, span: Span, offset: int) -> Expected | None:
     """
     if in_literal(text, span.start, offset):
         return None
-    toks = tokens(text, span.start, max(span.end, offset))
+    # the statement only: up to the first top-level ``;`` after the cursor
+    toks = next(statements(tokens(text, span.start, max(span.end, offset))), [])
     cut = next((i for i, t in enumerate(toks) if t.end > offset or t.start >= offset), len(toks))
     rest = cut
     if rest < len(toks) and toks[rest].start < offset:

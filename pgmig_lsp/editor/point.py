@@ -13,7 +13,6 @@ import attrs
 
 from pgmig_lsp.catalog.model import Catalog, Origin
 from pgmig_lsp.catalog.replay import Replay
-from pgmig_lsp.editor.names import statement_start
 from pgmig_lsp.editor.sections import parse, run_order, sections_of
 from pgmig_lsp.migrations.model import Migration, Section, SectionKind
 from pgmig_lsp.source import Span
@@ -94,23 +93,3 @@ def statement_at(migration: Migration, path: Path, offset: int) -> Point | None:
             preceding = sum(1 for s in parsed.statements if s.span.end <= piece.start)
             return Point(migration, section, parsed.statements, None, piece, preceding)
     return None
-
-
-def typing_at(migration: Migration, path: Path, offset: int) -> Point | None:
-    """The statement being typed at ``offset``: from the end of the statement before it (the
-    last top-level ``;``) to the end of the statement or piece the offset is in."""
-    section = section_at(migration, path, offset)
-    if section is None:
-        return None
-    start = statement_start(section.file.text, section.span.start, offset)
-    parsed = parse(section)
-    preceding = sum(1 for s in parsed.statements if s.span.end <= start)
-    end = offset
-    statement = None
-    for candidate in parsed.statements:
-        if candidate.span.start <= offset <= candidate.span.end:
-            statement, end = candidate, candidate.span.end
-    for piece in parsed.broken:
-        if piece.start <= offset <= piece.end:
-            end = piece.end
-    return Point(migration, section, parsed.statements, statement, Span(start, end), preceding)

@@ -1,8 +1,9 @@
 """Completion of schema, table, column, type and function names (`pgmig_lsp.editor.completion`).
 
 Cheap by design: the schema before the migration is the one the history keeps for the
-document's last check (even while the user types past it); only this file's statements before
-the cursor are replayed.
+document's last check (even while the user types past it); this file's statements before the
+cursor are replayed once, not again while the user types inside one statement
+(`editor.completion.Completer`).
 """
 
 from __future__ import annotations
@@ -38,13 +39,11 @@ def _item(candidate: Candidate) -> types.CompletionItem:
 
 def _complete(ls: PgmigServer, snapshot: Snapshot, offset: int) -> list[types.CompletionItem]:
     """The completions at ``offset`` (worker thread)."""
-    from pgmig_lsp.editor.completion import complete
-
     place = snapshot.place(ls)
     if place is None:
         return []
     builtins = builtins_for(ls.resolver.for_file(snapshot.path).pg_version)
-    found = complete(place.migration, snapshot.path, offset, place.before, builtins)
+    found = ls.completer.complete(place.migration, snapshot.path, offset, place.before, builtins)
     return [_item(candidate) for candidate in found]
 
 

@@ -26,6 +26,7 @@ from pygls.workspace import TextDocument
 
 from pgmig_lsp import __version__
 from pgmig_lsp.catalog.model import Catalog
+from pgmig_lsp.editor.completion import Completer
 from pgmig_lsp.editor.navigation import NameIndex
 from pgmig_lsp.history import DocumentCheck, Histories, History
 from pgmig_lsp.lsp.checking import Checker
@@ -126,6 +127,8 @@ class PgmigServer(LanguageServer):
         self.histories = Histories()
         #: the names in every statement of the histories' migrations (find references)
         self.names = NameIndex()
+        #: completion, keeping the schema before the statement being typed
+        self.completer = Completer()
         self.checker = Checker(self)
         #: raw ``initializationOptions`` were read (the editor's values apply from the start)
         self.initialized = False

@@ -12,7 +12,8 @@ import pytest
 from pgmig_lsp.catalog.builtins import builtins_for
 from pgmig_lsp.catalog.model import Catalog, Origin
 from pgmig_lsp.catalog.replay import Replay
-from pgmig_lsp.editor.completion import complete
+from pgmig_lsp.editor import sections
+from pgmig_lsp.editor.completion import Completer, complete
 from pgmig_lsp.editor.describe import describe
 from pgmig_lsp.editor.names import Role, expected_at, section_names
 from pgmig_lsp.editor.navigation import (
@@ -242,6 +243,34 @@ def test_every_statement_of_a_section_has_its_names() -> None:
         [],
     ]
     assert [s.subject for s in found] == [("a",), ("a",), None]
+
+
+def test_completion_replays_the_statements_before_once_while_typing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[object] = []
+    real_parse = sections.parse_section
+    monkeypatch.setattr(sections, "parse_section", lambda s: parsed.append(s) or real_parse(s))
+    completer = Completer()
+    before = _catalog()
+
+    def labels(text: str) -> list[str]:
+        migration, path = dbmate(tmp_path, text)
+        return [c.label for c in completer.complete(migration, path, len(text), before)]
+
+    head = "-- migrate:up\nCREATE TABLE t (a int);\n"
+    assert labels(head + "ALTER TABLE t ALTER COLUMN ") == ["a"]
+    assert len(parsed) == 1
+    assert labels(head + "ALTER TABLE t ALTER COLUMN x") == ["a"]
+    assert labels(head + "ALTER TABLE customers ALTER COLUMN e") == ["id", "email"]
+    assert len(parsed) == 1  # typing inside one statement: nothing before it parsed again
+    changed = "-- migrate:up\nCREATE TABLE t (a int, b int);\n"
+    assert labels(changed + "ALTER TABLE t ALTER COLUMN ") == ["a", "b"]
+    assert len(parsed) == 2
+    assert labels(changed + "ALTER TABLE t ALTER COLUMN b;\nALTER TABLE t DROP COLUMN ") == [
+        "a",
+        "b",
+    ]
 
 
 # -- hover ------------------------------------------------------------------------------------
