@@ -58,6 +58,24 @@ def test_dbmate_transaction_false_applies_to_its_own_section_only(tmp_path: Path
     ]
 
 
+def test_dbmate_down_options_on_a_crlf_line(tmp_path: Path) -> None:
+    # dbmate 2's down directive has no ``$`` after its options: a CRLF line still opens it
+    write(
+        tmp_path,
+        {
+            "1_a.sql": "-- migrate:up transaction:false\r\nCREATE INDEX CONCURRENTLY i ON t (a);"
+            "\r\n\r\n-- migrate:down transaction:false\r\nDROP INDEX CONCURRENTLY i;\r\n",
+        },
+    )
+    [migration] = load_directory(tmp_path).migrations
+    assert not migration.problems
+    assert [(s.kind, s.opted_out) for s in migration.sections] == [
+        (SectionKind.UP, True),
+        (SectionKind.DOWN, True),
+    ]
+    assert texts_of(migration)["down"] == "DROP INDEX CONCURRENTLY i;"
+
+
 @pytest.mark.parametrize(
     ("text", "expected", "line"),
     [

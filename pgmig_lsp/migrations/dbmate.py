@@ -32,7 +32,9 @@ from pgmig_lsp.source import SourceFile, Span
 # Go's \s is ASCII whitespace only; Python's would also match Unicode spaces.
 _WS = r"[ \t\n\f\r]"
 _UP = re.compile(rf"^--{_WS}*migrate:up({_WS}*$|{_WS}+[^ \t\n\f\r]+)", re.MULTILINE)
-_DOWN = re.compile(rf"^--{_WS}*migrate:down({_WS}*$|{_WS}+[^ \t\n\f\r]+)$", re.MULTILINE)
+# dbmate 2 (pkg/dbmate/migration.go): no ``$`` after the options any more, so a CRLF line or text
+# after them still opens the down section
+_DOWN = re.compile(rf"^--{_WS}*migrate:down({_WS}*$|{_WS}+[^ \t\n\f\r]+)", re.MULTILINE)
 _FILE = re.compile(r"^(\d+).*\.sql$")
 
 
