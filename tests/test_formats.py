@@ -609,6 +609,22 @@ def test_tern_files_have_their_down_section_and_opt_out(tmp_path: Path) -> None:
     assert section(second).opted_out and not section(second, SectionKind.DOWN).wrapped
 
 
+def test_liquibase_formatted_sql_runs_statement_by_statement(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "001_people.sql": "--liquibase formatted sql\n\n--changeset ann:1\n"
+            "CREATE TABLE people (id int);\n--rollback DROP TABLE people;\n",
+            "002_idx.sql": "-- liquibase formatted sql\n--changeset ann:2 runInTransaction:false\n"
+            "CREATE INDEX CONCURRENTLY people_id ON people (id);\n",
+        },
+    )
+    first, second = load_directory(tmp_path).migrations
+    assert section(first).wrapped and section(first).delivery is Delivery.PER_STATEMENT
+    assert first.section(SectionKind.DOWN) is None
+    assert section(second).opted_out and not section(second).wrapped
+
+
 def test_plain_files_in_name_order_wrapped_unless_configured(tmp_path: Path) -> None:
     write(tmp_path, {"b.sql": "SELECT 2;", "a.sql": "SELECT 1;", "notes.txt": "x"})
     found = load_directory(tmp_path)

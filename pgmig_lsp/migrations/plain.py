@@ -7,7 +7,10 @@ A file written for sql-migrate (``-- +migrate Up`` / ``-- +migrate Down`` lines)
 sql-migrate runs it: its down section is not part of the up, each section runs in a transaction
 unless its marker line says ``notransaction``, and its statements are sent one by one. A tern
 file (``---- create above / drop below ----``) likewise: the SQL below that line is its down
-section, and ``---- tern: disable-tx ----`` turns its transaction off.
+section, and ``---- tern: disable-tx ----`` turns its transaction off. A Liquibase formatted
+SQL file (``--liquibase formatted sql``) runs changeset by changeset, statements one by one, each
+changeset in a transaction unless it says ``runInTransaction:false`` (then pgmig takes the file
+as running without one).
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ from pgmig_lsp.source import SourceFile, Span
 
 # sql-migrate's sqlparse: a line starting with "-- +migrate " holds a command and its options
 _SQL_MIGRATE = re.compile(r"^-- \+migrate (Up|Down)\b([^\n]*)$", re.MULTILINE)
+_LIQUIBASE = re.compile(r"\A\s*--\s*liquibase\s+formatted\s+sql\b", re.IGNORECASE)
+_LIQUIBASE_NO_TX = re.compile(
+    r"^--\s*changeset\b[^\n]*\brunInTransaction:\s*false\b", re.IGNORECASE | re.MULTILINE
+)
 _TERN_SPLIT = re.compile(r"^---- create above / drop below ----[ \t\r]*$", re.MULTILINE)
 _TERN_NO_TX = re.compile(r"^---- tern: disable-tx ----[ \t\r]*$", re.MULTILINE)
 
@@ -35,6 +42,18 @@ def parse(file: SourceFile, *, wrapped: bool = True) -> Migration:
     sections = _sql_migrate_sections(file) if "-- +migrate " in file.text else None
     if not sections and "---- " in file.text:
         sections = _tern_sections(file)
+    if not sections and _LIQUIBASE.match(file.text):
+        opted_out = _LIQUIBASE_NO_TX.search(file.text) is not None
+        sections = [
+            Section(
+                kind=SectionKind.UP,
+                file=file,
+                span=whole_file(file),
+                wrapped=not opted_out,
+                delivery=Delivery.PER_STATEMENT,
+                opted_out=opted_out,
+            )
+        ]
     if not sections:
         sections = [
             Section(
