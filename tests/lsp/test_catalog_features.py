@@ -11,7 +11,14 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from tests.lsp.conftest import initialize_result_of, shop_of
-from tests.lsp.support import MIGRATIONS, copy_shop, initialize, opened, replace_all
+from tests.lsp.support import (
+    MIGRATIONS,
+    capabilities,
+    copy_shop,
+    initialize,
+    opened,
+    replace_all,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -240,15 +247,34 @@ async def test_completion_after_a_qualifier(shared: LanguageClient) -> None:
     assert "total_amount" in {item.label for item in of_alias}
 
 
-async def test_completion_in_a_new_migration_the_history_has_not_read(
+async def test_a_new_migration_the_history_has_not_read(
     client: LanguageClient, tmp_path: Path
 ) -> None:
     shop = copy_shop(tmp_path)
-    await initialize(client, shop)
+    caps = capabilities()
+    assert caps.text_document is not None
+    caps.text_document.definition = types.DefinitionClientCapabilities(link_support=True)
+    await initialize(client, shop, caps)
     path = shop / MIGRATIONS / "20240501090000_new.sql"
     text = "-- migrate:up\nALTER TABLE app_user ALTER COLUMN \n-- migrate:down\n"
     path.write_text(text, encoding="utf-8")  # no watched-file event: the history does not know it
     async with opened(client, path) as (uri, _):
         columns, _ = await _complete(client, uri, text, "ALTER COLUMN ")
+        links = await client.text_document_definition_async(
+            types.DefinitionParams(
+                text_document=_document(uri), position=_position(text, "app_user", 2)
+            )
+        )
     # every migration of the directory runs before it
     assert {"email", "status", "avatar_url", "email_verified"} <= {item.label for item in columns}
+    # a client that takes links gets the whole statement and the name in it
+    assert isinstance(links, list) and len(links) == 1
+    link = links[0]
+    assert isinstance(link, types.LocationLink)
+    assert link.target_uri.endswith("20240301090000_create_tenancy_base.sql")
+    assert link.origin_selection_range == types.Range(
+        start=_position(text, "app_user"), end=_position(text, "app_user", 8)
+    )
+    target = (shop / MIGRATIONS / "20240301090000_create_tenancy_base.sql").read_text()
+    assert link.target_range.start == _position(target, "CREATE TABLE app_user")
+    assert link.target_selection_range.start == _position(target, "CREATE TABLE app_user", 13)
