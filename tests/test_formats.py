@@ -440,6 +440,8 @@ def test_supabase_loads_from_the_project_root_or_the_migrations_folder(tmp_path:
             "supabase/seed.sql": "INSERT INTO t VALUES (1);",
             "supabase/migrations/20240101000000_init.sql": "CREATE TABLE t (id int);",
             "supabase/migrations/20240201000000_more.sql": "SELECT 1;",
+            # Lovable's names: applied by Lovable, in name order
+            "supabase/migrations/20240301000000-6360a805-3824-46eb.sql": "SELECT 2;",
             "supabase/migrations/notes.sql": "SELECT 'skipped by the CLI';",
         },
     )
@@ -450,6 +452,7 @@ def test_supabase_loads_from_the_project_root_or_the_migrations_folder(tmp_path:
         assert [(m.version, m.name) for m in found.migrations] == [
             ("20240101000000", "init"),
             ("20240201000000", "more"),
+            ("20240301000000", "6360a805-3824-46eb"),
         ]
     migration = found.migrations[0]
     up = section(migration)

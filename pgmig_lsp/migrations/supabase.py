@@ -3,7 +3,9 @@
 Up only: the CLI has no down migrations, so the rollback rules stay off. The CLI sends a file's
 statements as one pipeline, i.e. one implicit transaction, without opening one itself: modelled
 as one query string that is not wrapped, so a ``CONCURRENTLY`` statement only works alone in its
-file. Files whose name does not match ``^[0-9]+_.*\\.sql$`` are skipped by the CLI.
+file. Files whose name does not match ``^[0-9]+_.*\\.sql$`` are skipped by the CLI, except
+``<timestamp>-<uuid>.sql``: Lovable writes its projects' migrations so and applies them itself,
+in name order, and they are the history of thousands of Supabase projects.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pgmig_lsp.migrations.files import FileReader, unreadable_migration, whole_f
 from pgmig_lsp.migrations.model import Delivery, Migration, Section, SectionKind, Tool
 from pgmig_lsp.source import SourceFile
 
-_FILE = re.compile(r"^([0-9]+)_(.*)\.sql$")
+_FILE = re.compile(r"^([0-9]+)[_-](.*)\.sql$")
 
 
 def file_version(name: str) -> tuple[str, str] | None:
