@@ -190,7 +190,14 @@ def _check(args: argparse.Namespace) -> int:
         _err(f"warning: {message}")
     if args.fix or args.unsafe_fixes:
         result = _fix(result, paths, settings, cache_root, unsafe=args.unsafe_fixes)
-    print(_render(result, args.format), end="")
+    if args.format == "json" and not sys.stdout.isatty():
+        from pgmig_lsp.report import json_format
+
+        # compact, for programs, written as it is built: a large report stays small in memory
+        for chunk in json_format.compact_chunks(result):
+            sys.stdout.write(chunk)
+    else:
+        print(_render(result, args.format), end="")
     return exit_code(result.findings, settings.fail_on)
 
 

@@ -19,6 +19,7 @@ points; an edit in a file that was not checked has offsets only), or ``{"path", 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,21 @@ def to_json(result: CheckResult, *, cwd: Path | None = None) -> dict[str, Any]:
             "by_severity": severity_counts(result.findings),
         },
     }
+
+
+def compact_chunks(result: CheckResult, *, cwd: Path | None = None) -> Iterator[str]:
+    """`render` with ``indent=None``, in pieces: one diagnostic is built at a time (a large
+    report as one Python structure would cost several times its text in memory)."""
+    yield '{"version": ' + str(VERSION) + ', "diagnostics": ['
+    for index, finding in enumerate(sorted_findings(result, cwd)):
+        text = json.dumps(diagnostic(result, finding, cwd), ensure_ascii=False)
+        yield text if index == 0 else ", " + text
+    summary = {
+        "files": len(result.files),
+        "findings": len(result.findings),
+        "by_severity": severity_counts(result.findings),
+    }
+    yield '], "summary": ' + json.dumps(summary, ensure_ascii=False) + "}\n"
 
 
 def render(result: CheckResult, *, cwd: Path | None = None, indent: int | None = 2) -> str:
