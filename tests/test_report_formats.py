@@ -456,3 +456,9 @@ def test_text_colour(fixture: Fixture) -> None:
     assert f"\033[1m{MAIN_NAME}\033[0m:4:39: \033[1;31merror\033[0m [syntax-error]" in output
     assert "\033[1;33mwarning\033[0m" in output
     assert "\033[1;36minfo\033[0m" in output
+
+
+def test_json_written_in_pieces_is_the_same_document(fixture: Fixture) -> None:
+    pieces = "".join(json_format.compact_chunks(fixture.result, cwd=fixture.cwd))
+    assert pieces == json_format.render(fixture.result, cwd=fixture.cwd, indent=None)
+    assert json.loads(pieces)["summary"]["findings"] == len(fixture.result.findings)
