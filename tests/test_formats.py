@@ -460,6 +460,19 @@ def test_supabase_loads_from_the_project_root_or_the_migrations_folder(tmp_path:
     assert not migration.down_expected
 
 
+def test_supabase_migrations_folder_without_config(tmp_path: Path) -> None:
+    write(tmp_path, {"supabase/migrations/20240101000000_idx.sql": "CREATE INDEX i ON t (a);"})
+    found = load_directory(tmp_path / "supabase" / "migrations")
+    assert found.tool is Tool.SUPABASE
+    assert not section(found.migrations[0]).wrapped
+    # content markers still win, and the folder alone conflicts with nothing
+    write(
+        tmp_path, {"supabase/migrations/20240102000000_t.sql": "-- migrate:up\n-- migrate:down\n"}
+    )
+    found = load_directory(tmp_path / "supabase" / "migrations")
+    assert found.tool is Tool.DBMATE and not found.problems
+
+
 def test_prisma_migration_folders_in_name_order(tmp_path: Path) -> None:
     write(
         tmp_path,

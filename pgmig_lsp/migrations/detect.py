@@ -234,6 +234,10 @@ def detect_tool(
     elif local:
         marker_, elsewhere = local[0]
         tool, reason = marker_.tool, f"{marker_.what} ({marker_.path.name})"
+    elif directory.name == "migrations" and directory.parent.name == "supabase":
+        # no config.toml (kept out of the repository): the folder's place is the Supabase CLI's
+        # own convention; a weak marker, so it conflicts with no other tool's
+        tool, reason = Tool.SUPABASE, "a supabase/migrations folder"
     else:
         ancestor = _ancestor_marker(directory, listing, reader)
         if ancestor is not None:
