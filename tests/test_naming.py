@@ -13,6 +13,7 @@ import pytest
 from pgmig_lsp.catalog.model import Catalog, Origin
 from pgmig_lsp.catalog.naming import expression_column_name, name_addition, object_name
 from pgmig_lsp.catalog.replay import Replay
+from pgmig_lsp.sql.nodes import quote_identifier
 from pgmig_lsp.sql.parse import parse_sql
 
 STATEMENTS = """
@@ -140,3 +141,19 @@ def test_expression_column_names(expression: str, name: str | None) -> None:
     statement = parse_sql(f"SELECT {expression}").statements[0]
     target = statement.body["targetList"][0]["ResTarget"]["val"]
     assert expression_column_name(target) == name
+
+
+@pytest.mark.parametrize(
+    ("name", "quoted"),
+    [
+        ("users", "users"),
+        ("name", "name"),  # unreserved keyword
+        ("user", '"user"'),  # reserved
+        ("time", '"time"'),  # column-name keyword
+        ("Orders", '"Orders"'),
+        ("a$b", '"a$b"'),
+        ('say "hi"', '"say ""hi"""'),
+    ],
+)
+def test_identifiers_are_quoted_as_quote_ident_does(name: str, quoted: str) -> None:
+    assert quote_identifier(name) == quoted

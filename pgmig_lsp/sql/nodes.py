@@ -6,11 +6,12 @@ on these instead of pglast's Python AST objects keeps the common path ~10× chea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import attrs
-from pglast.stream import maybe_double_quote_name
+from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
 Node = dict[str, Any]
 
@@ -26,10 +27,19 @@ def body_of(node: Node) -> Node:
     return body
 
 
+#: keywords that cannot be a bare identifier everywhere (all but the unreserved ones)
+_KEYWORDS = (
+    frozenset(RESERVED_KEYWORDS) | frozenset(COL_NAME_KEYWORDS) | frozenset(TYPE_FUNC_NAME_KEYWORDS)
+)
+_SIMPLE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
 def quote_identifier(name: str) -> str:
-    """``name`` as an SQL identifier, double-quoted only where PostgreSQL needs it (upper case,
-    odd characters, reserved words)."""
-    return str(maybe_double_quote_name(name))
+    """``name`` as PostgreSQL's ``quote_ident`` writes it: bare when it is lower-case letters,
+    digits and underscores and not a keyword (but the unreserved ones), else double-quoted."""
+    if _SIMPLE_NAME.fullmatch(name) and name not in _KEYWORDS:
+        return name
+    return '"' + name.replace('"', '""') + '"'
 
 
 def strings(items: list[Node] | None) -> tuple[str, ...]:
