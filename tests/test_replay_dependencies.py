@@ -108,3 +108,41 @@ def test_drop_type_cascade_drops_the_columns_of_that_type() -> None:
 def test_drop_function_cascade_drops_the_triggers_calling_it() -> None:
     catalog = replayed("DROP FUNCTION touch() CASCADE;")
     assert catalog.tables[("public", "accounts")].triggers == {}
+
+
+def test_like_including_all_copies_columns_checks_and_indexes_named_for_the_new_table() -> None:
+    # names read back from PostgreSQL 15 after the same statements
+    catalog = replayed(
+        "CREATE TABLE src (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text UNIQUE,"
+        " n int DEFAULT 5 CHECK (n > 0), a int);"
+        "CREATE INDEX src_a_idx ON src (a); CREATE INDEX ON src (lower(email));"
+        "CREATE TABLE dst (LIKE src INCLUDING ALL, extra int);"
+        "CREATE TABLE dst2 (LIKE src);"
+    )
+    dst = catalog.tables[("public", "dst")]
+    assert list(dst.columns) == ["id", "email", "n", "a", "extra"]
+    assert dst.columns["id"].identity == "a" and dst.columns["n"].default == "5"
+    assert set(dst.constraints) == {"dst_pkey", "dst_email_key", "src_n_check"}
+    assert {i.name for i in catalog.indexes_on(("public", "dst"))} == {
+        "dst_pkey",
+        "dst_email_key",
+        "dst_a_idx",
+        "dst_lower_idx",
+    }
+    dst2 = catalog.tables[("public", "dst2")]
+    assert dst2.constraints == {} and dst2.columns["n"].default is None
+    assert dst2.columns["id"].not_null and dst2.columns["id"].identity is None
+
+
+def test_a_constraint_using_an_index_takes_it_over() -> None:
+    catalog = replayed(
+        "CREATE TABLE u (id int, code text);"
+        "CREATE UNIQUE INDEX u_code_idx ON u (code);"
+        "ALTER TABLE u ADD CONSTRAINT u_code_key UNIQUE USING INDEX u_code_idx;"
+        "CREATE UNIQUE INDEX u_id_idx ON u (id);"
+        "ALTER TABLE u ADD PRIMARY KEY USING INDEX u_id_idx;"
+    )
+    u = catalog.tables[("public", "u")]
+    assert set(u.constraints) == {"u_code_key", "u_id_idx"}
+    assert u.constraints["u_code_key"].columns == ("code",)
+    assert {i.name for i in catalog.indexes_on(("public", "u"))} == {"u_code_key", "u_id_idx"}

@@ -234,6 +234,9 @@ class Index:
     options: tuple[str, ...] | None = None
     #: ``INCLUDE`` columns
     include: tuple[str, ...] = ()
+    #: the names PostgreSQL gives the index's columns, INCLUDE ones too (``lower`` for
+    #: ``lower(email)``); empty when not known
+    column_names: tuple[str, ...] = ()
 
 
 @attrs.define

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
+from pglast.enums.parsenodes import TableLikeOption
 
 from pgmig_lsp.catalog.model import (
     Catalog,
@@ -54,6 +55,13 @@ _CONTYPE = {
     "CONSTR_EXCLUSION": "x",
 }
 
+
+#: what ``LIKE … INCLUDING …`` copies
+_LIKE_CONSTRAINTS = int(TableLikeOption.CREATE_TABLE_LIKE_CONSTRAINTS)
+_LIKE_DEFAULTS = int(TableLikeOption.CREATE_TABLE_LIKE_DEFAULTS)
+_LIKE_GENERATED = int(TableLikeOption.CREATE_TABLE_LIKE_GENERATED)
+_LIKE_IDENTITY = int(TableLikeOption.CREATE_TABLE_LIKE_IDENTITY)
+_LIKE_INDEXES = int(TableLikeOption.CREATE_TABLE_LIKE_INDEXES)
 
 #: pg_constraint.confdeltype / confupdtype codes, as PostgreSQL prints the actions
 _FK_ACTIONS = {
@@ -541,8 +549,61 @@ class Replay:
                 con = element["Constraint"]
                 if con.get("contype") in _CONTYPE:
                     pending.append(self._constraint(con, origin))
+            elif "TableLikeClause" in element:
+                pending.extend(self._copy_like(table, element["TableLikeClause"], origin))
         for con in pending:
             self._add_constraint(table, con)
+
+    def _copy_like(self, table: Table, like: Node, origin: Origin) -> list[Constraint]:
+        """``LIKE source [INCLUDING …]``: the columns, and what the options ask for; returns the
+        key constraints to add (named for the new table, as PostgreSQL names them)."""
+        source_key = self._table_key(like.get("relation"))
+        source = self.catalog.tables.get(source_key) if source_key is not None else None
+        if source is None:
+            return []  # a table the catalog does not know: its columns are not known either
+        options = int(like.get("options", 0))
+        for column in source.columns.values():
+            copied = Column(column.name, column.type, column.not_null, origin=origin)
+            if options & _LIKE_DEFAULTS:
+                copied.default = column.default
+            if options & _LIKE_IDENTITY:
+                copied.identity = column.identity
+            if options & _LIKE_GENERATED:
+                copied.generated = column.generated
+                copied.generation_expression = column.generation_expression
+            table.columns[copied.name] = copied
+        if options & _LIKE_CONSTRAINTS:
+            for constraint in source.constraints.values():
+                if constraint.type == "c":  # CHECK constraints keep their names
+                    table.constraints[constraint.name] = attrs.evolve(constraint, origin=origin)
+        keys: list[Constraint] = []
+        if options & _LIKE_INDEXES:
+            for index in self.catalog.indexes_on(source.key):
+                backing = source.constraints.get(index.name)
+                if backing is not None and backing.type in ("p", "u"):
+                    keys.append(Constraint("", backing.type, backing.columns, origin=origin))
+                    if backing.type == "u":
+                        self._name_parts[id(keys[-1])] = name_addition(backing.columns)
+                elif backing is None:
+                    names = index.column_names or (
+                        *(c or "expr" for c in index.columns),
+                        *index.include,
+                    )
+                    copied_index = attrs.evolve(
+                        index,
+                        schema=table.schema,
+                        table=table.key,
+                        origin=origin,
+                        definition=None,
+                        name=choose_name(
+                            table.name,
+                            name_addition(names),
+                            "idx",
+                            lambda name: self._relation_name_taken(table.schema, name),
+                        ),
+                    )
+                    self.catalog.put_index((table.schema, copied_index.name), copied_index)
+        return keys
 
     def _alter_table(self, body: Node, origin: Origin) -> None:
         key = self._table_key(body.get("relation"))
@@ -591,7 +652,17 @@ class Replay:
             elif subtype == "AT_AddConstraint" and "Constraint" in definition:
                 con = definition["Constraint"]
                 if con.get("contype") in _CONTYPE:
-                    self._add_constraint(table, self._constraint(con, origin))
+                    constraint = self._constraint(con, origin)
+                    index_name = con.get("indexname")
+                    if index_name:
+                        # USING INDEX: the index becomes the constraint's, renamed after it
+                        used = self.catalog.drop_index((table.schema, index_name))
+                        if used is not None:
+                            constraint.columns = tuple(c for c in used.columns if c is not None)
+                        if not constraint.name:
+                            constraint.name = index_name
+                            self._name_parts.pop(id(constraint), None)
+                    self._add_constraint(table, constraint)
             elif subtype == "AT_DropConstraint":
                 table.constraints.pop(name, None)
                 self.catalog.drop_index((table.schema, name))
@@ -612,9 +683,10 @@ class Replay:
             return
         params = body.get("indexParams", []) or []
         columns: list[str | None] = [(p.get("IndexElem") or {}).get("name") for p in params]
+        column_names = index_column_names([*params, *(body.get("indexIncludingParams") or [])])
         name = body.get("idxname") or choose_name(
             table[1],
-            name_addition(index_column_names([*params, *(body.get("indexIncludingParams") or [])])),
+            name_addition(column_names),
             "idx",
             lambda candidate: self._relation_name_taken(table[0], candidate),
         )
@@ -638,6 +710,7 @@ class Replay:
                     (p.get("IndexElem") or {}).get("name") or ""
                     for p in body.get("indexIncludingParams") or []
                 ),
+                column_names=tuple(column_names),
             ),
         )
 
