@@ -188,7 +188,10 @@ class History:
             (
                 i
                 for i, (a, b) in enumerate(zip(old, new, strict=False))
-                if a.path != b.path or _up_texts(a) != _up_texts(b)
+                # the tool and its settings decide how a migration runs (Flyway's mixed mode)
+                if a.path != b.path
+                or _up_texts(a) != _up_texts(b)
+                or (a.tool, a.flyway) != (b.tool, b.flyway)
             ),
             None,
         )

@@ -24,8 +24,28 @@ if TYPE_CHECKING:
     from pgmig_lsp.lsp.server import PgmigServer
 
 SECTION = "pgmig"
-#: what the server watches (migrations, sqitch plans, config files, schema snapshots)
-WATCHED = ("**/*.sql", "**/sqitch.plan", "**/pgmig.toml", "**/pyproject.toml")
+#: files of the migration tools that change how their migrations run (Flyway's settings, in
+#: its own files or Spring Boot's; diesel's and Supabase's markers)
+TOOL_CONFIG_NAMES = frozenset(
+    {
+        "flyway.conf",
+        "flyway.toml",
+        "application.properties",
+        "application.yml",
+        "application.yaml",
+        "diesel.toml",
+        "config.toml",
+    }
+)
+
+#: what the server watches (migrations, sqitch plans, config files, the tools' settings)
+WATCHED = (
+    "**/*.sql",
+    "**/sqitch.plan",
+    "**/pgmig.toml",
+    "**/pyproject.toml",
+    *(f"**/{name}" for name in sorted(TOOL_CONFIG_NAMES)),
+)
 
 _tokens = itertools.count(1)
 
@@ -244,6 +264,9 @@ async def did_change_watched_files(
     if any(path.name in CONFIG_FILES for path in paths):
         await settings_changed(ls)
     histories: dict[int, History] = {}
+    if any(path.name in TOOL_CONFIG_NAMES for path in paths):
+        # a tool's settings may apply to any directory below them: read every history again
+        histories = {id(h): h for h in ls.histories.loaded()}
     for path in paths:
         for history in await ls.checker.run(ls.histories.containing, path):
             histories[id(history)] = history

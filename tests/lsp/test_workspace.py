@@ -92,6 +92,34 @@ async def test_changed_earlier_migration_rechecks_the_open_later_one(
     )
 
 
+async def test_a_flyway_setting_in_spring_boot_config_rechecks_the_open_migrations(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    root = tmp_path / "service"
+    migrations = root / "src" / "main" / "resources" / "db" / "migration"
+    migrations.mkdir(parents=True)
+    migration = migrations / "V2__orders_index.sql"
+    migration.write_text(
+        "CREATE TABLE orders (id bigint PRIMARY KEY, placed_at timestamptz);\n"
+        "CREATE INDEX CONCURRENTLY orders_placed_at_idx ON orders (placed_at);\n"
+    )
+    await initialize(client, root)
+    uri = open_file(client, migration)
+
+    def refused() -> bool:
+        return any("Flyway refuses" in d.message for d in client.diagnostics.get(uri, []))
+
+    await wait_until(refused, what="Flyway refusing a mixed script")
+    properties = root / "src" / "main" / "resources" / "application.properties"
+    properties.write_text("spring.flyway.mixed=true\n")
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=properties.as_uri(), type=types.FileChangeType.Created)]
+        )
+    )
+    await wait_until(lambda: not refused(), what="the re-check under spring.flyway.mixed=true")
+
+
 async def test_unsaved_edit_of_an_earlier_migration_rechecks_the_later_one(
     client: LanguageClient, tmp_path: Path
 ) -> None:
