@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import re
 import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from pgmig_lsp.catalog.model import Key
+from pgmig_lsp.catalog.replay import type_text_parts
 from pgmig_lsp.sql.nodes import (
     Node,
     QualifiedName,
@@ -1122,21 +1122,15 @@ _TYPMOD_WIDENS = {
     "time",
     "timetz",
 }
-_TYPE_TEXT = re.compile(r"^(?P<name>.+?)(?:\((?P<mods>[^()]*)\))?(?P<array>\[\])?$")
 
 
 def _parse_type_text(text: str) -> TypeRef | None:
     """A catalog column type (``varchar(255)``, ``int4[]``, ``app.status``) as a TypeRef."""
-    match = _TYPE_TEXT.match(text)
-    if match is None or text == "unknown":
+    if text == "unknown":
         return None
-    names = tuple(match.group("name").split("."))
-    modifiers: list[int | str] = []
-    for mod in (match.group("mods") or "").split(","):
-        mod = mod.strip()
-        if mod:
-            modifiers.append(int(mod) if mod.lstrip("-").isdigit() else mod)
-    return TypeRef(names, tuple(modifiers), bool(match.group("array")), None)
+    parts = type_text_parts(text)
+    modifiers = tuple(int(m) if m.lstrip("-").isdigit() else m for m in parts.modifiers if m)
+    return TypeRef(parts.names, modifiers, parts.array, None)
 
 
 def _typmod_fits(name: str, old: tuple[int | str, ...], new: tuple[int | str, ...]) -> bool:
