@@ -113,8 +113,17 @@ def analyze_migration(
     return analyze(migration, settings, before=before, selection=selection).findings
 
 
+def start_session(migration: Migration, catalog: Catalog) -> None:
+    """What the tool does to the connection before the migration runs (Flyway's schema)."""
+    schema = migration.flyway.default_schema if migration.flyway is not None else None
+    if schema:
+        catalog.schemas.add(schema)  # Flyway creates the schemas it is given
+        catalog.search_path = (schema, *(s for s in catalog.search_path if s != schema))
+
+
 def replay_up(migration: Migration, catalog: Catalog) -> None:
     """Apply a migration's up section to ``catalog`` without checking it (history replay)."""
+    start_session(migration, catalog)
     replay = Replay(catalog, str(migration.path))
     for section in migration.sections:
         if section.kind is not SectionKind.UP:
@@ -136,6 +145,7 @@ def analyze(
     """
     selection = selection or select_rules(settings)
     catalog = before.fork() if before is not None else Catalog()
+    start_session(migration, catalog)
     context = MigrationContext(
         migration=migration,
         catalog=catalog,

@@ -5,10 +5,11 @@ Flyway scans its locations recursively, applies versioned migrations by version 
 An undo file is the down section of the versioned migration with the same version; its absence is
 normal. Flyway sends statements one by one, in a transaction unless ``executeInTransaction=false``
 in the script's ``.sql.conf``, or unless its parser finds a statement that cannot run in one (see
-`transactions.flyway_non_transactional`). ``flyway.mixed`` and
-``flyway.postgresql.transactional.lock`` come from the nearest ``flyway.conf`` / ``flyway.toml``,
-or from Spring Boot's ``spring.flyway.*`` in an ``application.properties`` / ``.yml`` above the
-scripts.
+`transactions.flyway_non_transactional`). ``flyway.mixed``,
+``flyway.postgresql.transactional.lock`` and the default schema (``defaultSchema``, else the first
+of ``schemas``: Flyway puts it first on the search_path) come from the nearest ``flyway.conf`` /
+``flyway.toml``, or from Spring Boot's ``spring.flyway.*`` in an ``application.properties`` /
+``.yml`` above the scripts.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def _properties(text: str) -> dict[str, str]:
     return values
 
 
-def _toml_settings(text: str) -> dict[str, bool]:
+def _toml_settings(text: str) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
@@ -88,10 +89,13 @@ def _toml_settings(text: str) -> dict[str, bool]:
     flyway = data.get("flyway")
     if not isinstance(flyway, dict):
         return {}
-    found: dict[str, bool] = {}
+    found: dict[str, Any] = {}
     mixed = _bool(flyway.get("mixed"))
     if mixed is not None:
         found["mixed"] = mixed
+    schema = _schema(flyway.get("defaultSchema"), flyway.get("schemas"))
+    if schema is not None:
+        found["default_schema"] = schema
     postgresql = flyway.get("postgresql")
     if isinstance(postgresql, dict):
         transactional = postgresql.get("transactional")
@@ -103,12 +107,27 @@ def _toml_settings(text: str) -> dict[str, bool]:
     return found
 
 
-def _conf_settings(text: str) -> dict[str, bool]:
+def _schema(default: Any, schemas: Any) -> str | None:
+    """``defaultSchema``, else the first of ``schemas`` (a list, or text separated by commas)."""
+    if isinstance(default, str) and default.strip():
+        return default.strip().strip('"')
+    if isinstance(schemas, str):
+        schemas = schemas.split(",")
+    if isinstance(schemas, list) and schemas and isinstance(schemas[0], str):
+        first = schemas[0].strip().strip('"')
+        return first or None
+    return None
+
+
+def _conf_settings(text: str) -> dict[str, Any]:
     values = _properties(text)
-    found: dict[str, bool] = {}
+    found: dict[str, Any] = {}
     mixed = _bool(values.get("flyway.mixed"))
     if mixed is not None:
         found["mixed"] = mixed
+    schema = _schema(values.get("flyway.defaultSchema"), values.get("flyway.schemas"))
+    if schema is not None:
+        found["default_schema"] = schema
     lock = _bool(values.get("flyway.postgresql.transactional.lock"))
     if lock is not None:
         found["transactional_lock"] = lock
@@ -149,14 +168,22 @@ def _yaml_values(text: str) -> dict[str, str]:
     return values
 
 
-def _spring_settings(path: Path, text: str) -> dict[str, bool]:
+def _spring_settings(path: Path, text: str) -> dict[str, Any]:
     values = _properties(text) if path.suffix == ".properties" else _yaml_values(text)
-    found: dict[str, bool] = {}
+    found: dict[str, Any] = {}
+    schemas: dict[str, str] = {}
     for key, value in values.items():
-        setting = _SPRING_KEYS.get(_spring_key(key))
+        spring_key = _spring_key(key)
+        if spring_key in ("springflywaydefaultschema", "springflywayschemas"):
+            schemas[spring_key] = value
+            continue
+        setting = _SPRING_KEYS.get(spring_key)
         flag = _bool(value)
         if setting is not None and flag is not None:
             found[setting] = flag
+    schema = _schema(schemas.get("springflywaydefaultschema"), schemas.get("springflywayschemas"))
+    if schema is not None:
+        found["default_schema"] = schema
     return found
 
 
@@ -179,8 +206,9 @@ def _config_files(directory: Path, reader: FileReader) -> Iterator[Path]:
 
 
 def project_settings(directory: Path, reader: FileReader) -> FlywaySettings:
-    """``mixed`` and ``postgresql.transactional.lock``: the nearest file that sets each wins."""
-    found: dict[str, bool] = {}
+    """``mixed``, ``postgresql.transactional.lock`` and the default schema: the nearest file
+    that sets each wins."""
+    found: dict[str, Any] = {}
     for path in _config_files(directory, reader):
         text = reader.config_text(path)
         if text is None:
@@ -196,6 +224,7 @@ def project_settings(directory: Path, reader: FileReader) -> FlywaySettings:
     return FlywaySettings(
         mixed=found.get("mixed", False),
         transactional_lock=found.get("transactional_lock", True),
+        default_schema=found.get("default_schema"),
     )
 
 
@@ -241,6 +270,7 @@ def build(
             execute_in_transaction=main_tx,
             mixed=settings.mixed,
             transactional_lock=settings.transactional_lock,
+            default_schema=settings.default_schema,
         ),
     )
     migration.problems.extend(bad_input_problems(reader, files))

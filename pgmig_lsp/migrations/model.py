@@ -93,6 +93,9 @@ class FlywaySettings:
     execute_in_transaction: bool = True
     mixed: bool = False
     transactional_lock: bool = True
+    #: ``defaultSchema`` (else the first of ``schemas``): Flyway puts it first on the
+    #: connection's search_path (keeping the others) and creates it if it is missing
+    default_schema: str | None = None
 
 
 @attrs.define(eq=False)
