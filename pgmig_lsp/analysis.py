@@ -129,7 +129,11 @@ def replay_up(migration: Migration, catalog: Catalog) -> None:
         if section.kind is not SectionKind.UP:
             continue
         for statement in parse_section(section).parsed.statements:
-            replay.apply(statement, Origin(section.file.path, statement.span, replay.migration))
+            replay.apply(
+                statement,
+                Origin(section.file.path, statement.span, replay.migration),
+                section.file.text,
+            )
 
 
 def analyze(
@@ -233,7 +237,11 @@ def _check_section(
         for rule in (*every, *by_kind.get(statement.kind, ())):
             _guarded(context, rule, "check_statement", statement, section_context)
         try:
-            replay.apply(statement, Origin(section.file.path, statement.span, replay.migration))
+            replay.apply(
+                statement,
+                Origin(section.file.path, statement.span, replay.migration),
+                section.file.text,
+            )
         except Exception as exc:  # a bug must not stop the check of the file
             context.internal_errors.append(
                 f"{section.file.path}: replay failed at offset {statement.span.start}: {exc!r}"

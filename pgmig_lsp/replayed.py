@@ -109,5 +109,7 @@ def replay_history(
                         target = catalog.resolve(name.schema, name.name, catalog.tables)  # type: ignore[arg-type]
                 is_new = target is not None and target in replay.created_tables
                 recorded.append(ReplayedStatement(migration, path, statement, target, is_new))
-                replay.apply(statement, Origin(path, statement.span, replay.migration))
+                replay.apply(
+                    statement, Origin(path, statement.span, replay.migration), section.file.text
+                )
     return ReplayedHistory(tuple(migrations), catalog, tuple(recorded), directory)

@@ -21,8 +21,9 @@ CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUN
 def replayed(sql: str) -> Catalog:
     catalog = Catalog()
     replay = Replay(catalog, "m.sql")
-    for statement in parse_sql(BASE + sql).statements:
-        replay.apply(statement, Origin(Path("m.sql"), statement.span, "m.sql"))
+    text = BASE + sql
+    for statement in parse_sql(text).statements:
+        replay.apply(statement, Origin(Path("m.sql"), statement.span, "m.sql"), text)
     return catalog
 
 
@@ -146,3 +147,21 @@ def test_a_constraint_using_an_index_takes_it_over() -> None:
     assert set(u.constraints) == {"u_code_key", "u_id_idx"}
     assert u.constraints["u_code_key"].columns == ("code",)
     assert {i.name for i in catalog.indexes_on(("public", "u"))} == {"u_code_key", "u_id_idx"}
+
+
+def test_a_do_block_creates_what_its_static_sql_creates() -> None:
+    catalog = replayed(
+        "DO $$ BEGIN\n"
+        "  CREATE TYPE order_state AS ENUM ('new', 'paid');\n"
+        "EXCEPTION WHEN duplicate_object THEN NULL;\n"
+        "END $$;\n"
+        "DO $$ BEGIN\n"
+        "  IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'orders') THEN\n"
+        "    CREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n"
+        "  END IF;\n"
+        "  EXECUTE 'CREATE TABLE dynamic_one (id int)';\n"
+        "END $$;\n"
+    )
+    assert catalog.types[("public", "order_state")].values == ["new", "paid"]
+    assert list(catalog.tables[("public", "orders")].columns) == ["id", "state"]
+    assert ("public", "dynamic_one") not in catalog.tables  # dynamic SQL is not followed

@@ -46,6 +46,7 @@ from pgmig_lsp.sql.nodes import (
     type_ref,
 )
 from pgmig_lsp.sql.parse import Statement
+from pgmig_lsp.sql.plpgsql import function_statements
 
 _CONTYPE = {
     "CONSTR_PRIMARY": "p",
@@ -321,7 +322,13 @@ class Replay:
             "VariableSetStmt": self._set,
         }
 
-    def apply(self, statement: Statement, origin: Origin) -> None:
+    def apply(self, statement: Statement, origin: Origin, file_text: str | None = None) -> None:
+        """Apply one statement; with the file's text, the static SQL of a ``DO`` block too
+        (as if it ran: a type created there, `CREATE … EXCEPTION WHEN duplicate_object`)."""
+        if statement.kind == "DoStmt" and file_text is not None:
+            for nested in function_statements(statement, file_text):
+                self.apply(nested, Origin(origin.path, nested.span, origin.migration))
+            return
         handler = self._handlers.get(statement.kind)
         if handler is not None:
             handler(statement.body, origin)

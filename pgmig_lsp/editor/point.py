@@ -65,7 +65,11 @@ def apply(replay: Replay, section: Section, statements: list[Statement]) -> None
     """Replay ``statements`` of ``section``, skipping any the replay fails on."""
     for statement in statements:
         try:
-            replay.apply(statement, Origin(section.file.path, statement.span, replay.migration))
+            replay.apply(
+                statement,
+                Origin(section.file.path, statement.span, replay.migration),
+                section.file.text,
+            )
         except Exception:  # a replay bug must not take the editor down (analysis reports it)
             continue
 
