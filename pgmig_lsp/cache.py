@@ -90,11 +90,24 @@ def finding_from_data(data: dict[str, Any]) -> Finding:
     )
 
 
+@functools.cache
+def code_fingerprint() -> str:
+    """The installed pgmig's code: its version and every module's and data file's size and
+    modification time (a development checkout changes rules without changing the version)."""
+    package = Path(__file__).resolve().parent
+    parts: list[str | bytes] = [__version__]
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            stat = path.stat()
+            parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return migration_key(parts)
+
+
 class FindingsCache:
     """Cached findings for one settings fingerprint, stored under ``directory``."""
 
     def __init__(self, directory: Path, fingerprint: str) -> None:
-        name = migration_key([__version__, fingerprint])
+        name = migration_key([code_fingerprint(), fingerprint])
         self.path = directory / CACHE_DIR_NAME / f"{name}.json"
         self._entries: dict[str, list[dict[str, Any]]] = {}
         self._used: set[str] = set()

@@ -247,3 +247,23 @@ def test_a_file_checked_alone_gets_its_directory_problems(tmp_path: Path) -> Non
     # the same finding when only that file is checked (as the editor shows it)
     alone = rules("db/migrations/20240101000000_second.sql")
     assert alone == {f for f in whole if f[0].endswith("_second.sql")}
+
+
+def test_the_cache_is_not_reused_by_changed_pgmig_code() -> None:
+    import os
+
+    import pgmig_lsp.findings
+    from pgmig_lsp.cache import code_fingerprint
+
+    module = Path(pgmig_lsp.findings.__file__)
+    stat = module.stat()
+    code_fingerprint.cache_clear()
+    before = code_fingerprint()
+    try:
+        os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        code_fingerprint.cache_clear()
+        assert code_fingerprint() != before  # a rule edited in a checkout: findings recomputed
+    finally:
+        os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        code_fingerprint.cache_clear()
+    assert code_fingerprint() == before

@@ -78,6 +78,7 @@ def diagnostic(result: CheckResult, finding: Finding, cwd: Path | None = None) -
 
 def to_json(result: CheckResult, *, cwd: Path | None = None) -> dict[str, Any]:
     """The report as a JSON-ready dict."""
+    cwd = cwd or Path.cwd()  # once, not once per path
     return {
         "version": VERSION,
         "diagnostics": [diagnostic(result, f, cwd) for f in sorted_findings(result, cwd)],
@@ -92,6 +93,7 @@ def to_json(result: CheckResult, *, cwd: Path | None = None) -> dict[str, Any]:
 def compact_chunks(result: CheckResult, *, cwd: Path | None = None) -> Iterator[str]:
     """`render` with ``indent=None``, in pieces: one diagnostic is built at a time (a large
     report as one Python structure would cost several times its text in memory)."""
+    cwd = cwd or Path.cwd()  # once, not once per path
     yield '{"version": ' + str(VERSION) + ', "diagnostics": ['
     for index, finding in enumerate(sorted_findings(result, cwd)):
         text = json.dumps(diagnostic(result, finding, cwd), ensure_ascii=False)
