@@ -274,27 +274,36 @@ def _rules(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def _migration_directory(given: Path | None, settings: Settings, what: str) -> Path | None:
+    """``given``, else the one configured or detected directory; None, after saying why (asking
+    for ``what``), when there is not exactly one."""
+    if given is not None:
+        return given
+    from pgmig_lsp.workspace import configured_dirs
+
+    candidates = configured_dirs(settings, Path.cwd())
+    if len(candidates) == 1:
+        return candidates[0]
+    _err(
+        f"pass {what}: "
+        + (
+            "no migration directory found"
+            if not candidates
+            else "several migration directories: " + ", ".join(map(str, candidates))
+        )
+    )
+    return None
+
+
 def _new(args: argparse.Namespace) -> int:
     from pgmig_lsp.migrations.discover import load_directory
     from pgmig_lsp.migrations.model import Tool
     from pgmig_lsp.migrations.scaffold import create_migration
-    from pgmig_lsp.workspace import configured_dirs
 
     loaded = _load_config(args.config, args.dir or Path.cwd())
-    directory = args.dir
+    directory = _migration_directory(args.dir, loaded.settings, "--dir")
     if directory is None:
-        candidates = configured_dirs(loaded.settings, Path.cwd())
-        if len(candidates) != 1:
-            _err(
-                "pass --dir: "
-                + (
-                    "no migration directory found"
-                    if not candidates
-                    else "several migration directories: " + ", ".join(map(str, candidates))
-                )
-            )
-            return EXIT_USAGE
-        directory = candidates[0]
+        return EXIT_USAGE
     forced = Tool(loaded.settings.tool) if loaded.settings.tool else None
     migration_set = load_directory(directory, forced)
     try:
@@ -352,16 +361,10 @@ def _snapshot(args: argparse.Namespace) -> int:
         from pgmig_lsp.analysis import replay_up
         from pgmig_lsp.migrations.discover import load_directory
         from pgmig_lsp.migrations.model import Tool
-        from pgmig_lsp.workspace import configured_dirs
 
-        directory = args.directory
+        directory = _migration_directory(args.directory, loaded.settings, "the migration directory")
         if directory is None:
-            candidates = configured_dirs(loaded.settings, Path.cwd())
-            if len(candidates) != 1:
-                found = ", ".join(map(str, candidates)) or "none found"
-                _err(f"pass the migration directory (candidates: {found})")
-                return EXIT_USAGE
-            directory = candidates[0]
+            return EXIT_USAGE
         if not directory.is_dir():
             _err(f"{directory}: not a directory")
             return EXIT_USAGE
@@ -385,17 +388,11 @@ def _analyze(args: argparse.Namespace) -> int:
     from pgmig_lsp.migrations.model import Tool
     from pgmig_lsp.replayed import replay_history
     from pgmig_lsp.schema_report import report_schema
-    from pgmig_lsp.workspace import configured_dirs
 
     loaded = _load_config(args.config, args.directory or Path.cwd())
-    directory = args.directory
+    directory = _migration_directory(args.directory, loaded.settings, "the migration directory")
     if directory is None:
-        candidates = configured_dirs(loaded.settings, Path.cwd())
-        if len(candidates) != 1:
-            found = ", ".join(map(str, candidates)) or "none found"
-            _err(f"pass the migration directory (candidates: {found})")
-            return EXIT_USAGE
-        directory = candidates[0]
+        return EXIT_USAGE
     if not directory.is_dir():
         _err(f"{directory}: not a directory")
         return EXIT_USAGE
