@@ -317,6 +317,26 @@ def _line_indent(text: str, offset: int) -> str | None:
 # -- the rules -----------------------------------------------------------------------------------
 
 
+class NotNullProofRule(Rule):
+    """An ``ALTER TABLE`` rule that knows which columns this migration has proven NOT NULL so
+    far (`NotNullProofs`): each statement is checked, then its own constraints are recorded."""
+
+    kinds = frozenset({"AlterTableStmt"})
+
+    def __init__(self, context: MigrationContext, severity: Severity) -> None:
+        super().__init__(context, severity)
+        self._proofs = NotNullProofs()
+
+    def check_statement(self, statement: Statement, section: SectionContext) -> None:
+        key = altered_table(self.context, statement)
+        if key is not None:
+            self._check(statement, section, key)
+        self._proofs.record(self.context, statement)
+
+    def _check(self, statement: Statement, section: SectionContext, key: Key) -> None:
+        """Check an ``ALTER TABLE`` of ``key``."""
+
+
 class ConstraintMissingNotValid(Rule):
     """Flags a `CHECK` or `FOREIGN KEY` added to an existing table without `NOT VALID`.
 
@@ -687,7 +707,7 @@ class ValidateInSameTransaction(Rule):
         )
 
 
-class UniqueConstraintLock(Rule):
+class UniqueConstraintLock(NotNullProofRule):
     """Flags `ADD UNIQUE` / `ADD PRIMARY KEY` that build their index under ACCESS EXCLUSIVE.
 
     ## What it does
@@ -727,18 +747,7 @@ class UniqueConstraintLock(Rule):
     id = "unique-constraint-lock"
     group = Group.LOCKING
     severity = Severity.WARNING
-    kinds = frozenset({"AlterTableStmt"})
     summary = "ADD UNIQUE / PRIMARY KEY builds its index under an ACCESS EXCLUSIVE lock"
-
-    def __init__(self, context: MigrationContext, severity: Severity) -> None:
-        super().__init__(context, severity)
-        self._proofs = NotNullProofs()
-
-    def check_statement(self, statement: Statement, section: SectionContext) -> None:
-        key = altered_table(self.context, statement)
-        if key is not None:
-            self._check(statement, section, key)
-        self._proofs.record(self.context, statement)
 
     def _check(self, statement: Statement, section: SectionContext, key: Key) -> None:
         text = section.file.text

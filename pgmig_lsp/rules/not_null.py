@@ -7,11 +7,10 @@ import re
 from pgmig_lsp.catalog.model import Key
 from pgmig_lsp.catalog.naming import choose_name
 from pgmig_lsp.findings import Edit, Fix, Severity
-from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
+from pgmig_lsp.rules.base import Group, SectionContext
 from pgmig_lsp.rules.constraints import (
-    NotNullProofs,
+    NotNullProofRule,
     alter_commands,
-    altered_table,
     pg_major,
     subcommand_span,
     table_label,
@@ -25,7 +24,7 @@ from pgmig_lsp.sql.parse import Statement
 _SET_NOT_NULL = re.compile(r"(?is)alter\b.*\bset\s+not\s+null")
 
 
-class SetNotNull(Rule):
+class SetNotNull(NotNullProofRule):
     """Flags `ALTER COLUMN … SET NOT NULL` on an existing table.
 
     ## What it does
@@ -69,18 +68,7 @@ class SetNotNull(Rule):
     id = "set-not-null"
     group = Group.LOCKING
     severity = Severity.WARNING
-    kinds = frozenset({"AlterTableStmt"})
     summary = "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock"
-
-    def __init__(self, context: MigrationContext, severity: Severity) -> None:
-        super().__init__(context, severity)
-        self._proofs = NotNullProofs()
-
-    def check_statement(self, statement: Statement, section: SectionContext) -> None:
-        key = altered_table(self.context, statement)
-        if key is not None:
-            self._check(statement, section, key)
-        self._proofs.record(self.context, statement)
 
     def _proven(self, key: Key, column: str) -> bool:
         context = self.context
