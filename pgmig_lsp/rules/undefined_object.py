@@ -357,45 +357,27 @@ class UndefinedObject(Rule):
         if name:
             self._removes.setdefault((category, name), []).append(_Event(st.index, schema, st))
 
+    def _create_relation(self, rangevar: Node | None, st: Statement, verb: str) -> None:
+        relation = rangevar or {}
+        self._create("relation", relation.get("schemaname"), relation.get("relname", ""), st, verb)
+
     def _scan(self, statement: Statement) -> None:
         """Record what a statement creates unconditionally, and what it drops or renames away."""
         kind = statement.kind
         body = statement.body
         if kind == "CreateStmt" and not body.get("if_not_exists"):
-            relation = body.get("relation") or {}
-            self._create(
-                "relation",
-                relation.get("schemaname"),
-                relation.get("relname", ""),
-                statement,
-                "CREATE TABLE",
-            )
+            self._create_relation(body.get("relation"), statement, "CREATE TABLE")
         elif kind == "ViewStmt" and not body.get("replace"):
-            view = body.get("view") or {}
-            self._create(
-                "relation",
-                view.get("schemaname"),
-                view.get("relname", ""),
-                statement,
-                "CREATE VIEW",
-            )
+            self._create_relation(body.get("view"), statement, "CREATE VIEW")
         elif kind == "CreateTableAsStmt" and not body.get("if_not_exists"):
-            rel = (body.get("into") or {}).get("rel") or {}
             verb = (
                 "CREATE MATERIALIZED VIEW"
                 if body.get("objtype") == "OBJECT_MATVIEW"
                 else "CREATE TABLE AS"
             )
-            self._create("relation", rel.get("schemaname"), rel.get("relname", ""), statement, verb)
+            self._create_relation((body.get("into") or {}).get("rel"), statement, verb)
         elif kind == "CreateSeqStmt" and not body.get("if_not_exists"):
-            seq = body.get("sequence") or {}
-            self._create(
-                "relation",
-                seq.get("schemaname"),
-                seq.get("relname", ""),
-                statement,
-                "CREATE SEQUENCE",
-            )
+            self._create_relation(body.get("sequence"), statement, "CREATE SEQUENCE")
         elif kind in ("CreateEnumStmt", "CreateDomainStmt"):
             key = "typeName" if kind == "CreateEnumStmt" else "domainname"
             name = _parts_name(strings(body.get(key)))
