@@ -813,17 +813,8 @@ def _lock(body: Node, locks: _Locks) -> None:
         locks.add_relation(relation, mode, why=f"`LOCK … IN {mode.pg_name} MODE`")
 
 
-_RENAMED_RELATIONS = {
-    "OBJECT_TABLE",
-    "OBJECT_VIEW",
-    "OBJECT_MATVIEW",
-    "OBJECT_FOREIGN_TABLE",
-    "OBJECT_COLUMN",
-    "OBJECT_TABCONSTRAINT",
-    "OBJECT_TRIGGER",
-    "OBJECT_POLICY",
-    "OBJECT_RULE",
-}
+#: renaming a relation or one of its parts locks the relation
+_RENAMED_RELATIONS = _COMMENT_RELATIONS | _COMMENT_CHILDREN
 
 
 def _rename(body: Node, locks: _Locks) -> None:
