@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from pgmig_lsp import __version__
 from pgmig_lsp.config import FAIL_ON, ConfigError, LoadedConfig, Settings, config_for
+from pgmig_lsp.runtime import tune_collector
 
 if TYPE_CHECKING:
     from pgmig_lsp.report import CheckResult
@@ -426,6 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    tune_collector()
     try:
         if args.command == "check":
             return _check(args)
@@ -446,5 +449,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader went away (`pgmig check | head`): stop quietly, and keep Python from
+        # complaining about the unflushed rest when it exits
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     parser.print_help()
     return EXIT_USAGE

@@ -267,3 +267,25 @@ def test_the_cache_is_not_reused_by_changed_pgmig_code() -> None:
         os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         code_fingerprint.cache_clear()
     assert code_fingerprint() == before
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    # `pgmig check | head`: more output than the pipe holds, and the reader closes it
+    migrations = tmp_path / "db" / "migrations"
+    migrations.mkdir(parents=True)
+    for i in range(60):
+        (migrations / f"{20240101000000 + i}_m.sql").write_text(
+            "-- migrate:up\n" + "CREATE INDEX ON t (a);\n" * 20 + "-- migrate:down\n"
+        )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pgmig_lsp", "check", "--no-cache", "--format", "json", "."],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(100).startswith(b'{"version": 1')
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0
+    assert "Traceback" not in errors

@@ -157,3 +157,41 @@ def test_expression_column_names(expression: str, name: str | None) -> None:
 )
 def test_identifiers_are_quoted_as_quote_ident_does(name: str, quoted: str) -> None:
     assert quote_identifier(name) == quoted
+
+
+def test_constraint_names_are_unique_per_schema_across_tables_drops_and_renames() -> None:
+    # read back from PostgreSQL 15 (pg_constraint) after the same statements
+    sql = """
+    CREATE TABLE a (x int, CONSTRAINT b_x_check CHECK (x > 0));
+    CREATE TABLE b (x int CHECK (x > 0));
+    ALTER TABLE a DROP CONSTRAINT b_x_check;
+    CREATE TABLE c (x int CHECK (x > 0));
+    ALTER TABLE c RENAME CONSTRAINT c_x_check TO d_x_check;
+    CREATE TABLE d (x int CHECK (x > 0));
+    ALTER TABLE b ADD CHECK (x > 1);
+    CREATE SCHEMA s;
+    CREATE TABLE s.d (x int CHECK (x > 0));
+    """
+    catalog = Catalog()
+    statements = parse_sql(sql).statements
+    # the first statements replayed into a catalog that is then forked: both sides keep naming
+    # the way PostgreSQL does
+    replay = Replay(catalog, "m.sql")
+    for statement in statements[:2]:
+        replay.apply(statement, Origin(Path("m.sql"), statement.span, "m.sql"))
+    fork = catalog.fork()
+    replay = Replay(fork, "m.sql")
+    for statement in statements[2:]:
+        replay.apply(statement, Origin(Path("m.sql"), statement.span, "m.sql"))
+    names = {(key, name) for key, table in fork.tables.items() for name in table.constraints}
+    assert names == {
+        (("public", "b"), "b_x_check"),
+        (("public", "b"), "b_x_check1"),
+        (("public", "c"), "d_x_check"),
+        (("public", "d"), "d_x_check1"),
+        (("s", "d"), "d_x_check"),
+    }
+    # the fork's drop of a's constraint did not free the name in the catalog it was forked from
+    assert "b_x_check" in catalog.tables[("public", "a")].constraints
+    assert catalog.constraint_name_taken("public", "b_x_check")
+    assert not catalog.constraint_name_taken("public", "d_x_check")

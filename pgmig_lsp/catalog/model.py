@@ -394,6 +394,12 @@ class Catalog:
     _referencing: dict[Key, tuple[Key, ...]] = attrs.field(
         factory=dict, eq=False, repr=False, alias="_referencing"
     )
+    #: (schema, name) of every constraint that may exist, built on first use (a superset:
+    #: `constraint_name_taken` checks; kept by `note_constraint`; shared by forks, since a
+    #: superset of both is still a superset of each)
+    _constraint_names: set[Key] | None = attrs.field(
+        default=None, eq=False, repr=False, alias="_constraint_names"
+    )
 
     def __attrs_post_init__(self) -> None:
         for key, index in self.indexes.items():
@@ -424,6 +430,7 @@ class Catalog:
         clone.sequences = self.sequences.copy_space()
         clone._index_keys = dict(self._index_keys)
         clone._referencing = dict(self._referencing)
+        clone._constraint_names = self._constraint_names
         # from now on neither side owns the shared objects: the first change copies them
         self._owned = {}
         return clone
@@ -542,6 +549,27 @@ class Catalog:
         known = self._referencing.get(references, ())
         if table not in known:
             self._referencing[references] = (*known, table)
+
+    def note_constraint(self, schema: str, name: str) -> None:
+        """A table of ``schema`` got a constraint called ``name`` (see `constraint_name_taken`)."""
+        if self._constraint_names is not None:
+            self._constraint_names.add((schema, name))
+
+    def constraint_name_taken(self, schema: str, name: str) -> bool:
+        """Whether a table of ``schema`` has a constraint called ``name`` (PostgreSQL's
+        constraint names are unique per schema when it chooses one), without a scan of every
+        table unless the name was ever used."""
+        if self._constraint_names is None:
+            self._constraint_names = {
+                (table.schema, constraint)
+                for table in self.tables.values()
+                for constraint in table.constraints
+            }
+        if (schema, name) not in self._constraint_names:
+            return False
+        return any(
+            table.schema == schema and name in table.constraints for table in self.tables.values()
+        )
 
     def referencing_tables(self, key: Key) -> list[Table]:
         """The other tables that hold a foreign key to ``key``, without scanning every table."""

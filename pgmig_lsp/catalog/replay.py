@@ -475,12 +475,6 @@ class Replay:
         typedef = catalog.types.get(key)
         return typedef is not None and typedef.kind == "composite"
 
-    def _constraint_name_taken(self, schema: str, name: str) -> bool:
-        return any(
-            table.schema == schema and name in table.constraints
-            for table in self.catalog.tables.values()
-        )
-
     def _constraint_name(self, table: Table, con: Constraint) -> str:
         """The name PostgreSQL gives an unnamed constraint of ``table``."""
         schema = table.schema
@@ -494,18 +488,18 @@ class Replay:
                 label,
                 lambda name: (
                     self._relation_name_taken(schema, name)
-                    or self._constraint_name_taken(schema, name)
+                    or self.catalog.constraint_name_taken(schema, name)
                 ),
             )
         label = "fkey" if con.type == "f" else "check"
-        return choose_name(
-            table.name, addition, label, lambda name: self._constraint_name_taken(schema, name)
-        )
+        taken = self.catalog.constraint_name_taken
+        return choose_name(table.name, addition, label, lambda name: taken(schema, name))
 
     def _add_constraint(self, table: Table, con: Constraint) -> None:
         if not con.name:
             con.name = self._constraint_name(table, con)
         table.constraints[con.name] = con
+        self.catalog.note_constraint(table.schema, con.name)
         if con.type == "f" and con.references is not None:
             self.catalog.note_foreign_key(table.key, con.references)
         if con.type in ("p", "u", "x"):
@@ -583,6 +577,7 @@ class Replay:
             for constraint in source.constraints.values():
                 if constraint.type == "c":  # CHECK constraints keep their names
                     table.constraints[constraint.name] = attrs.evolve(constraint, origin=origin)
+                    self.catalog.note_constraint(table.schema, constraint.name)
         keys: list[Constraint] = []
         if options & _LIKE_INDEXES:
             for index in self.catalog.indexes_on(source.key):
@@ -1161,6 +1156,7 @@ class Replay:
         constraint = table.constraints.pop(old)
         constraint.name = new
         table.constraints[new] = constraint
+        self.catalog.note_constraint(table.schema, new)
         if constraint.type in ("p", "u", "x"):
             self._rename_index((table.schema, old), new)
 

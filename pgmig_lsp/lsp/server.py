@@ -10,7 +10,6 @@ keeps reading messages and a newer edit can supersede an older one.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import sys
@@ -35,6 +34,7 @@ from pgmig_lsp.lsp.configuration import SettingsResolver
 from pgmig_lsp.lsp.positions import LineIndex, LspWorkspace
 from pgmig_lsp.migrations.discover import history_directory, load_file
 from pgmig_lsp.migrations.model import Migration
+from pgmig_lsp.runtime import INTERACTIVE, tune_collector
 
 #: how often the server checks that the editor that started it still runs (seconds)
 PARENT_POLL = 1.0
@@ -271,11 +271,8 @@ def serve(tcp: tuple[str, int] | None = None) -> int:
     """Run the server on stdio, or on a TCP port (for debugging)."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="pgmig: %(message)s")
     ls = create_server()
-    # The modules, rules and built-in data live as long as the server: keep them out of the
-    # cyclic collector's sweeps, and sweep less often (a full sweep over a large replayed
-    # history stalled edits by tens of milliseconds).
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    # a full sweep over a large replayed history stalled edits by tens of milliseconds
+    tune_collector(INTERACTIVE)
     try:
         if tcp is not None:
             ls.start_tcp(*tcp)

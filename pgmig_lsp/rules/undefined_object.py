@@ -355,7 +355,9 @@ class UndefinedObject(Rule):
 
     def _remove(self, category: str, schema: str | None, name: str, st: Statement) -> None:
         if name:
-            self._removes.setdefault((category, name), []).append(_Event(st.index, schema, st))
+            self._removes.setdefault((category, name), []).append(
+                _Event(st.index, schema, st, _removal_verb(st))
+            )
 
     def _create_relation(self, rangevar: Node | None, st: Statement, verb: str) -> None:
         relation = rangevar or {}
@@ -508,6 +510,22 @@ class UndefinedObject(Rule):
             return event
         return None
 
+    def _removed_earlier(
+        self, category: str, schema: str | None, name: str, index: int
+    ) -> _Event | None:
+        """The statement before ``index`` that dropped or renamed the object away, when nothing
+        between it and ``index`` may have made one of that name again."""
+        if self._do_seen:
+            return None
+        made = max(
+            (e.index for e in self._creates.get((category, name), []) if e.index < index),
+            default=-1,
+        )
+        for event in self._removes.get((category, name), []):
+            if made < event.index < index and self._schema_matches(schema, event):
+                return event
+        return None
+
     # -- the check -----------------------------------------------------------------------
 
     def check_statement(self, statement: Statement, section: SectionContext) -> None:
@@ -576,12 +594,18 @@ class UndefinedObject(Rule):
             return False
         if category == "column":
             later = self._column_created_later(reference, statement.index)
+            removed_as = f"{reference.table.name}.{reference.name}" if reference.table else ""
+            removed_schema = reference.table.schema if reference.table else None
         else:
             later = self._created_later(category, schema, reference.name, statement.index)
-        if later is None and not (catalog.complete and self._reportable_unknown(reference)):
-            return False
+            removed_as, removed_schema = reference.name, schema
+        removed = None
+        if later is None:
+            removed = self._removed_earlier(category, removed_schema, removed_as, statement.index)
+            if removed is None and not (catalog.complete and self._reportable_unknown(reference)):
+                return False
         self._reported.add(key)
-        self._report(reference, statement, section, later)
+        self._report(reference, statement, section, later, removed=removed)
         return True
 
     def _exists(self, reference: Reference) -> bool:
@@ -704,6 +728,8 @@ class UndefinedObject(Rule):
         section: SectionContext,
         later: _Event | None,
         anchor: Statement | None = None,
+        *,
+        removed: _Event | None = None,
     ) -> None:
         name = reference.name
         category = reference.category
@@ -733,6 +759,18 @@ class UndefinedObject(Rule):
                 f"statement, so PostgreSQL fails here with `{error}`. Move the `{verb}` above "
                 "this statement"
             )
+        elif removed is not None:
+            line = text.count("\n", 0, removed.statement.span.start) + 1
+            gone = "dropped" if removed.verb.startswith("DROP") else "renamed"
+            message = (
+                f"{what} does not exist at this point: it was {gone} on line {line} "
+                f"(`{removed.verb}`), so PostgreSQL fails here with `{error}`. Use the object "
+                "before that statement, or its new name"
+                if gone == "renamed"
+                else f"{what} does not exist at this point: it was {gone} on line {line} "
+                f"(`{removed.verb}`), so PostgreSQL fails here with `{error}`. Use it before "
+                "that statement, or create it again first"
+            )
         else:
             message = (
                 f"{what} does not exist at this point: neither this migration nor an earlier "
@@ -745,6 +783,17 @@ class UndefinedObject(Rule):
             message,
             statement=anchor or statement,
         )
+
+
+def _removal_verb(statement: Statement) -> str:
+    """``DROP INDEX``, ``DROP COLUMN``, ``RENAME``: what took an object away, for messages."""
+    body = statement.body
+    if statement.kind == "DropStmt":
+        kind = str(body.get("removeType", "")).removeprefix("OBJECT_").replace("_", " ")
+        return f"DROP {kind}"
+    if statement.kind == "AlterTableStmt":
+        return "DROP COLUMN"
+    return "RENAME"
 
 
 def _setting_on(body: Node) -> bool:
