@@ -11,7 +11,9 @@ keystroke then costs one analysis of the edited migration, not a replay of the h
   for, a copy-on-write fork is kept (`Catalog.fork`), so any position is at most a few replays
   away without one catalog per migration in memory.
 - A changed migration (an unsaved buffer, a file changed on disk) invalidates the schemas after
-  it and nothing before it.
+  it and nothing before it. An edited buffer does so only when the schema it leaves changed:
+  typing a statement that does not parse yet, a comment after the last statement or a data
+  change keeps every later schema.
 
 Not thread-safe: the language server calls it from one worker thread.
 """
@@ -44,9 +46,10 @@ CHECKPOINT = 16
 PINNED = 32
 
 
-def _up_texts(migration: Migration) -> tuple[str, ...]:
-    """What the replay of a migration depends on."""
-    return tuple(s.text for s in migration.sections if s.kind is SectionKind.UP)
+def _up_texts(migration: Migration) -> tuple[tuple[int, str], ...]:
+    """What the replay of a migration depends on (where its up sections start too: the objects
+    it makes remember where their statements are)."""
+    return tuple((s.span.start, s.text) for s in migration.sections if s.kind is SectionKind.UP)
 
 
 @attrs.define(eq=False)
@@ -64,6 +67,8 @@ class History:
     #: the replay's progress: ``_frontier`` is the schema before ``_frontier_at`` (owned here)
     _frontier: Catalog = attrs.field(init=False, factory=Catalog)
     _frontier_at: int = attrs.field(init=False, default=0)
+    #: position → the schema the migration there leaves, as last checked (open documents)
+    _after: dict[int, Catalog] = attrs.field(init=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         self._index()
@@ -141,7 +146,7 @@ class History:
 
     def invalidate_after(self, position: int) -> None:
         """Forget every schema that depends on migration ``position`` (those after it)."""
-        for space in (self._checkpoints, self._pinned):
+        for space in (self._checkpoints, self._pinned, self._after):
             for key in [key for key in space if key > position]:
                 del space[key]
         if self._frontier_at > position:
@@ -150,15 +155,30 @@ class History:
             self._frontier_at = start
 
     def update(self, migration: Migration) -> bool:
-        """Put an edited migration in its place; True when later schemas were invalidated."""
+        """Put an edited migration in its place; True when what it does may have changed.
+
+        The caller checks it, then calls `settle` with the schema it leaves.
+        """
         position = self.position(migration.path)
         if position is None:
             return False
         old = self.migrations[position]
         self.migrations[position] = migration
-        if _up_texts(old) == _up_texts(migration) and [f.path for f in old.files] == [
+        return _up_texts(old) != _up_texts(migration) or [f.path for f in old.files] != [
             f.path for f in migration.files
-        ]:
+        ]
+
+    def settle(self, position: int, changed: bool, after: Catalog | None) -> bool:
+        """The migration at ``position`` was checked and leaves ``after`` (None: not known);
+        True when the schemas after it were invalidated.
+
+        They are kept when its text did not change, or when it leaves exactly the schema (origins
+        included) it left when last checked.
+        """
+        known = self._after.pop(position, None)
+        if after is not None:
+            self._after[position] = after
+        if not changed or (known is not None and known == after):
             return False
         self.invalidate_after(position)
         return True
@@ -276,14 +296,17 @@ class Histories:
         file = migration.file_for(path) or SourceFile(path, text)
         history = self.get(history_directory(migration), tool, texts)
         position = history.position(path)
-        invalidated = False
+        invalidated = changed = False
         before: Catalog | None = Catalog()
         extra: list[Finding] = []
         if position is not None:
-            invalidated = history.update(migration)
+            changed = history.update(migration)
             before = history.before(position, budget)
             extra = problem_findings(history.problems_for(path), selection)
         result = analyze(migration, settings, before=before, selection=selection)
+        if position is not None:
+            after = result.after_up if before is not None else None
+            invalidated = history.settle(position, changed, after)
         findings = [f for f in result.findings if f.path == path] + extra
         findings.sort(key=lambda f: (f.span.start, f.span.end, f.rule))
         return DocumentCheck(

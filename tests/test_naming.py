@@ -195,3 +195,18 @@ def test_constraint_names_are_unique_per_schema_across_tables_drops_and_renames(
     assert "b_x_check" in catalog.tables[("public", "a")].constraints
     assert catalog.constraint_name_taken("public", "b_x_check")
     assert not catalog.constraint_name_taken("public", "d_x_check")
+
+
+def test_a_renamed_table_keeps_its_constraint_names_taken() -> None:
+    # read back from PostgreSQL 15: r_a_check, x2.y_a_check, y_a_check1
+    catalog = Catalog()
+    replay = Replay(catalog, "m.sql")
+    sql = """
+    CREATE TABLE r (a int CHECK (a > 0));
+    CREATE TABLE x (a int, CONSTRAINT y_a_check CHECK (a > 0));
+    ALTER TABLE x RENAME TO x2;
+    CREATE TABLE y (a int CHECK (a > 0));
+    """
+    for statement in parse_sql(sql).statements:
+        replay.apply(statement, Origin(Path("m.sql"), statement.span, "m.sql"))
+    assert set(catalog.tables[("public", "y")].constraints) == {"y_a_check1"}

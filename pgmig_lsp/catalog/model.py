@@ -394,11 +394,11 @@ class Catalog:
     _referencing: dict[Key, tuple[Key, ...]] = attrs.field(
         factory=dict, eq=False, repr=False, alias="_referencing"
     )
-    #: (schema, name) of every constraint that may exist, built on first use (a superset:
-    #: `constraint_name_taken` checks; kept by `note_constraint`; shared by forks, since a
-    #: superset of both is still a superset of each)
-    _constraint_names: set[Key] | None = attrs.field(
-        default=None, eq=False, repr=False, alias="_constraint_names"
+    #: per (schema, constraint name), the tables that may have a constraint of that name (a
+    #: superset: `constraint_name_taken` checks; built on first use, kept by `note_constraint`;
+    #: shared by forks, since a superset for both is one for each)
+    _constraint_tables: dict[Key, tuple[Key, ...]] | None = attrs.field(
+        default=None, eq=False, repr=False, alias="_constraint_tables"
     )
 
     def __attrs_post_init__(self) -> None:
@@ -430,7 +430,7 @@ class Catalog:
         clone.sequences = self.sequences.copy_space()
         clone._index_keys = dict(self._index_keys)
         clone._referencing = dict(self._referencing)
-        clone._constraint_names = self._constraint_names
+        clone._constraint_tables = self._constraint_tables
         # from now on neither side owns the shared objects: the first change copies them
         self._owned = {}
         return clone
@@ -550,26 +550,27 @@ class Catalog:
         if table not in known:
             self._referencing[references] = (*known, table)
 
-    def note_constraint(self, schema: str, name: str) -> None:
-        """A table of ``schema`` got a constraint called ``name`` (see `constraint_name_taken`)."""
-        if self._constraint_names is not None:
-            self._constraint_names.add((schema, name))
+    def note_constraint(self, table: Key, name: str) -> None:
+        """The table ``table`` got a constraint called ``name`` (see `constraint_name_taken`)."""
+        known = self._constraint_tables
+        if known is not None:
+            tables = known.get((table[0], name), ())
+            if table not in tables:
+                known[(table[0], name)] = (*tables, table)
 
     def constraint_name_taken(self, schema: str, name: str) -> bool:
         """Whether a table of ``schema`` has a constraint called ``name`` (PostgreSQL's
-        constraint names are unique per schema when it chooses one), without a scan of every
-        table unless the name was ever used."""
-        if self._constraint_names is None:
-            self._constraint_names = {
-                (table.schema, constraint)
-                for table in self.tables.values()
-                for constraint in table.constraints
-            }
-        if (schema, name) not in self._constraint_names:
-            return False
-        return any(
-            table.schema == schema and name in table.constraints for table in self.tables.values()
-        )
+        constraint names are unique per schema when it chooses one), without a scan."""
+        if self._constraint_tables is None:
+            self._constraint_tables = {}
+            for table in self.tables.values():
+                for constraint in table.constraints:
+                    self.note_constraint(table.key, constraint)
+        for key in self._constraint_tables.get((schema, name), ()):
+            holder = self.tables.get(key)
+            if holder is not None and name in holder.constraints:
+                return True
+        return False
 
     def referencing_tables(self, key: Key) -> list[Table]:
         """The other tables that hold a foreign key to ``key``, without scanning every table."""

@@ -499,7 +499,7 @@ class Replay:
         if not con.name:
             con.name = self._constraint_name(table, con)
         table.constraints[con.name] = con
-        self.catalog.note_constraint(table.schema, con.name)
+        self.catalog.note_constraint(table.key, con.name)
         if con.type == "f" and con.references is not None:
             self.catalog.note_foreign_key(table.key, con.references)
         if con.type in ("p", "u", "x"):
@@ -577,7 +577,7 @@ class Replay:
             for constraint in source.constraints.values():
                 if constraint.type == "c":  # CHECK constraints keep their names
                     table.constraints[constraint.name] = attrs.evolve(constraint, origin=origin)
-                    self.catalog.note_constraint(table.schema, constraint.name)
+                    self.catalog.note_constraint(table.key, constraint.name)
         keys: list[Constraint] = []
         if options & _LIKE_INDEXES:
             for index in self.catalog.indexes_on(source.key):
@@ -1111,6 +1111,7 @@ class Replay:
                 if constraint.type == "f" and constraint.references == key:
                     constraint.references = table.key
         for constraint in table.constraints.values():
+            catalog.note_constraint(table.key, constraint.name)
             if constraint.type == "f" and constraint.references is not None:
                 catalog.note_foreign_key(table.key, constraint.references)
         for other_key in referencing:
@@ -1156,7 +1157,7 @@ class Replay:
         constraint = table.constraints.pop(old)
         constraint.name = new
         table.constraints[new] = constraint
-        self.catalog.note_constraint(table.schema, new)
+        self.catalog.note_constraint(table.key, new)
         if constraint.type in ("p", "u", "x"):
             self._rename_index((table.schema, old), new)
 

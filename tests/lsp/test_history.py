@@ -69,3 +69,37 @@ def test_kept_schemas_match_a_fresh_replay(tmp_path: Path) -> None:
         pass
     before = history.before(count - 1, budget=0)
     assert before is not None and set(before.tables) == set(_replayed(history, count - 1).tables)
+
+
+def test_an_edit_that_leaves_the_same_schema_keeps_the_later_ones(tmp_path: Path) -> None:
+    files = write_corpus(tmp_path, files=3 * CHECKPOINT, seed=6)
+    settings = Settings()
+    selection = select_rules(settings)
+    histories = Histories()
+    middle, last = files[CHECKPOINT + 2], files[-1]
+
+    def check(path: Path, text: str) -> bool:
+        result = histories.check(path, text, settings, selection, tool=None, budget=10_000)
+        assert result.complete
+        return result.invalidated
+
+    original = middle.read_text(encoding="utf-8")
+    assert not check(middle, original)
+    check(last, last.read_text(encoding="utf-8"))
+    history = histories.loaded()[0]
+    replayed = history.replayed
+    up, down = original.split("-- migrate:down", 1)
+    # typing a statement at the end of the up section: it does not parse yet, changes nothing
+    for typed in ("ALTER TABLE", "-- a note\nALTER TABLE zz ADD COLUMN", "UPDATE zz SET a = 1;"):
+        assert not check(middle, f"{up}{typed}\n-- migrate:down{down}"), typed
+        assert history.replayed == replayed
+    # the statement is complete: the schema after the migration changed
+    edited = f"{up}CREATE TABLE zz_typed (id bigint);\n-- migrate:down{down}"
+    assert check(middle, edited)
+    assert history.replayed <= CHECKPOINT + 2
+    middle.write_text(edited, encoding="utf-8")
+    text = last.read_text(encoding="utf-8")
+    result = histories.check(last, text, settings, selection, tool=None, budget=10_000)
+    assert _key(result.findings) == _key(check_paths([last], settings).findings)
+    # a comment typed above a statement moves where the objects come from: not the same schema
+    assert check(middle, "-- moved\n" + edited)
