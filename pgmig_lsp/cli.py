@@ -276,14 +276,25 @@ def _rules(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-def _migration_directory(given: Path | None, settings: Settings, what: str) -> Path | None:
-    """``given``, else the one configured or detected directory; None, after saying why (asking
-    for ``what``), when there is not exactly one."""
-    if given is not None:
-        return given
+def _migration_directory(
+    given: Path | None, settings: Settings, what: str, *, search: bool = True
+) -> Path | None:
+    """The migration directory a command works on; None, after saying why (asking for
+    ``what``), when there is not exactly one.
+
+    ``given`` is taken as it is when it holds migrations (or ``search`` is off: `new` may start
+    an empty one); otherwise, like the current directory when nothing is given, it is searched
+    for the configured or detected directory (``pgmig snapshot .`` in a dbmate project reads
+    ``db/migrations``).
+    """
+    from pgmig_lsp.migrations.discover import find_migration_dirs
     from pgmig_lsp.workspace import configured_dirs
 
-    candidates = configured_dirs(settings, Path.cwd())
+    if given is not None and (
+        not search or not given.is_dir() or given in find_migration_dirs(given)
+    ):
+        return given
+    candidates = configured_dirs(settings, given or Path.cwd())
     if len(candidates) == 1:
         return candidates[0]
     _err(
@@ -303,7 +314,7 @@ def _new(args: argparse.Namespace) -> int:
     from pgmig_lsp.migrations.scaffold import create_migration
 
     loaded = _load_config(args.config, args.dir or Path.cwd())
-    directory = _migration_directory(args.dir, loaded.settings, "--dir")
+    directory = _migration_directory(args.dir, loaded.settings, "--dir", search=False)
     if directory is None:
         return EXIT_USAGE
     forced = Tool(loaded.settings.tool) if loaded.settings.tool else None

@@ -146,6 +146,16 @@ def test_pgmig_snapshot_writes_the_replayed_schema(tmp_path: Path) -> None:
     snapshot = json.loads(out.read_text())
     assert snapshot["version"] == 1
     assert ("public", "orders") in _names(snapshot, "tables")
+    # the project's root: its migration directory is found, as `pgmig check .` finds it
+    from_root = subprocess.run(
+        [sys.executable, "-m", "pgmig_lsp", "snapshot", "."],
+        cwd=SHOP.parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert from_root.returncode == 0, from_root.stderr
+    assert json.loads(from_root.stdout) == snapshot
     unreachable = subprocess.run(
         [
             sys.executable,
