@@ -13,6 +13,7 @@ from pgmig_lsp.config import Settings
 from pgmig_lsp.findings import Finding, Severity
 from pgmig_lsp.migrations.model import Migration, Section, SectionKind
 from pgmig_lsp.migrations.transactions import mark_transactions
+from pgmig_lsp.name_conventions import NAME_KINDS, NameTemplates
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
 from pgmig_lsp.rules.registry import RULES
 from pgmig_lsp.sql import templates
@@ -65,6 +66,14 @@ def select_rules(settings: Settings) -> RuleSelection:
     return RuleSelection(rules)
 
 
+def learns_names(settings: Settings, selection: RuleSelection) -> bool:
+    """Whether checking needs the name templates learned from earlier migrations: the naming
+    rule runs and some kind of name has no configured template."""
+    return selection.severity("naming-convention") is not None and any(
+        kind not in settings.naming for kind in NAME_KINDS
+    )
+
+
 def unknown_rule_names(settings: Settings) -> list[str]:
     """Names in the settings that are neither rules nor groups (reported as warnings)."""
     known = set(RULES) | {group.value for group in Group} | {"all"}
@@ -104,13 +113,18 @@ def analyze_migration(
     *,
     before: Catalog | None = None,
     selection: RuleSelection | None = None,
+    learned_names: NameTemplates | None = None,
 ) -> list[Finding]:
     """Every finding of one migration, suppression comments applied, sorted by position.
 
     ``before`` is the schema before this migration (replayed history, snapshot or live); by
     default an empty catalog that does not know the history, so unknown objects count as existing.
+    ``learned_names`` are the name templates learned from the migrations before it
+    (`pgmig_lsp.name_conventions.NameLearner`); the configured ones win kind by kind.
     """
-    return analyze(migration, settings, before=before, selection=selection).findings
+    return analyze(
+        migration, settings, before=before, selection=selection, learned_names=learned_names
+    ).findings
 
 
 def start_session(migration: Migration, catalog: Catalog) -> None:
@@ -142,6 +156,7 @@ def analyze(
     *,
     before: Catalog | None = None,
     selection: RuleSelection | None = None,
+    learned_names: NameTemplates | None = None,
 ) -> Analysis:
     """`analyze_migration`, also returning the schema after the up section.
 
@@ -155,6 +170,7 @@ def analyze(
         catalog=catalog,
         pg_version=settings.pg_version,
         builtins=builtins_for(settings.pg_version),
+        name_templates=NameTemplates.configured(settings.naming).over(learned_names),
     )
     rules: list[Rule] = [
         RULES[rule_id](context, severity) for rule_id, severity in selection.rules.items()

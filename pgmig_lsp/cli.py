@@ -297,6 +297,8 @@ def _migration_directory(
     candidates = configured_dirs(settings, given or Path.cwd())
     if len(candidates) == 1:
         return candidates[0]
+    if given is not None and not candidates:
+        return given  # the command says it holds no migrations
     _err(
         f"pass {what}: "
         + (

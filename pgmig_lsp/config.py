@@ -13,6 +13,8 @@ from typing import Any
 import attrs
 import cattrs
 
+from pgmig_lsp.name_conventions import NAME_KINDS, template_problem
+
 FAIL_ON = ("error", "warning", "info", "never")
 SEVERITIES = ("error", "warning", "info")
 CONFIG_FILES = ("pgmig.toml", "pyproject.toml")
@@ -42,6 +44,26 @@ def _severity_map(_instance: object, attribute: attrs.Attribute[Any], value: obj
             )
 
 
+def _naming(value: object) -> None:
+    """A ``[naming]`` table: templates by kind of name."""
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"`naming` must be a table of name kinds to templates; got {type(value).__name__} "
+            f"{value!r}"
+        )
+    for kind, template in value.items():
+        if kind not in NAME_KINDS:
+            raise ConfigError(f"`naming.{kind}` is not a kind of name ({', '.join(NAME_KINDS)})")
+        if not isinstance(template, str):
+            raise ConfigError(
+                f'`naming.{kind}` must be a template string such as "idx_{{table}}_{{columns}}"; '
+                f"got {type(template).__name__} {template!r}"
+            )
+        problem = template_problem(template)
+        if problem is not None:
+            raise ConfigError(f"`naming.{kind}` ({template!r}) {problem}")
+
+
 @attrs.define
 class Settings:
     """What a user can configure, in the config file or from the editor."""
@@ -62,11 +84,15 @@ class Settings:
     severity: dict[str, str] = attrs.Factory(dict, takes_self=False)
     #: the lowest severity that makes ``pgmig check`` exit 1
     fail_on: str = attrs.field(default="warning", validator=_one_of(FAIL_ON))
+    #: name templates by kind (``index = "idx_{table}_{columns}"``), for ``naming-convention``;
+    #: a kind not set here is checked against the template learned from earlier migrations
+    naming: dict[str, str] = attrs.Factory(dict, takes_self=False)
     #: the directory the settings' relative paths are relative to
     root: Path | None = attrs.field(default=None, eq=False)
 
     def __attrs_post_init__(self) -> None:
         _severity_map(self, attrs.fields(Settings).severity, self.severity)
+        _naming(self.naming)
         if not 9 <= self.pg_version <= 30:
             raise ConfigError(
                 f"`pg_version` must be a PostgreSQL major version; got {self.pg_version}"
@@ -82,6 +108,7 @@ class Settings:
                 sorted(self.extend_select),
                 sorted(self.ignore),
                 sorted(self.severity.items()),
+                sorted(self.naming.items()),
             )
         )
 
@@ -106,6 +133,7 @@ _EXPECTED: dict[str, tuple[Any, str]] = {
     "ignore": (_is_str_list, "a list of strings"),
     "severity": (_is_str_table, "a table of rule ids to severities"),
     "fail_on": (lambda v: isinstance(v, str), "a string"),
+    "naming": (lambda v: isinstance(v, dict), "a table of name kinds to templates"),
 }
 
 
@@ -117,6 +145,8 @@ def _check_types(data: dict[str, Any]) -> None:
             raise ConfigError(
                 f"`{key}` must be {description}; got {type(value).__name__} {value!r}"
             )
+    if "naming" in data:
+        _naming(data["naming"])  # each template a string: cattrs would make 3 into "3"
 
 
 @attrs.frozen
@@ -135,6 +165,16 @@ def settings_from_mapping(
     normalised = {key.replace("-", "_"): value for key, value in data.items()}
     warnings = [f"{source}: unknown key `{key}` ignored" for key in normalised if key not in known]
     clean = {key: value for key, value in normalised.items() if key in known}
+    naming = clean.get("naming")
+    if isinstance(naming, dict):
+        naming = {str(kind).replace("-", "_"): value for kind, value in naming.items()}
+        for kind in naming:
+            if kind not in NAME_KINDS:
+                warnings.append(
+                    f"{source}: unknown key `naming.{kind}` ignored "
+                    f"(kinds of name: {', '.join(NAME_KINDS)})"
+                )
+        clean["naming"] = {kind: value for kind, value in naming.items() if kind in NAME_KINDS}
     try:
         _check_types(clean)
         settings = _converter.structure(clean, Settings)

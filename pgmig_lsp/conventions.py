@@ -12,7 +12,7 @@ What is looked at, in the final catalog of a `ReplayedHistory` and the statement
   primary key, foreign key, unique, check and exclusion constraints, triggers and policies. Only
   names the migrations wrote count; those PostgreSQL chose are counted apart (``unnamed``). A
   name becomes a template by replacing the table, the columns (joined by ``_``) or the first
-  column with ``{table}``, ``{columns}``, ``{column}``, as `pgmig_lsp.rules.naming` reads
+  column with ``{table}``, ``{columns}``, ``{column}``, as `pgmig_lsp.name_conventions` reads
   templates. Outside ``public`` the table may be written ``{schema}_{table}``: such names fit
   and the convention says so (``schema_prefix``). When no template is learned as it is, names
   that describe a purpose rather than columns may make one with ``{purpose}`` standing for the
@@ -31,35 +31,29 @@ What is looked at, in the final catalog of a `ReplayedHistory` and the statement
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from pgmig_lsp.catalog.model import Catalog, Key, Table
+from pgmig_lsp.catalog.model import Key, Origin, Table
 from pgmig_lsp.catalog.replay import type_text_parts
 from pgmig_lsp.locks import display_name
-from pgmig_lsp.migrations.discover import FOLDER_TOOLS
+from pgmig_lsp.name_conventions import MIN_OBJECTS as MIN_OBJECTS
+from pgmig_lsp.name_conventions import MIN_SHARE as MIN_SHARE
+from pgmig_lsp.name_conventions import Named, best_fit, file_objects, named_objects, plain_tables
+from pgmig_lsp.name_conventions import template_of as template_of
 from pgmig_lsp.replayed import ReplayedHistory
 from pgmig_lsp.sql.nodes import Node, const_value, strings, walk
 
-#: a convention is learned when at least this many objects follow it …
-MIN_OBJECTS = 3
-#: … and they are at least this share of the objects it applies to
-MIN_SHARE = 0.8
-#: name templates evaluated per kind of object (the most frequent ones)
-_CANDIDATES = 5
 #: ways listed in a convention's ``tally``
 _TALLY = 10
 #: exceptions listed per convention in the text output
 _SHOWN = 5
-
-_PLACEHOLDER = re.compile(r"(\{\w+\})")
 
 
 @attrs.frozen
@@ -126,11 +120,12 @@ class Convention:
 
 @attrs.frozen
 class NameConvention(Convention):
-    """A name template (``value``) for one kind of object, as `pgmig_lsp.rules.naming` reads it."""
+    """A name template (``value``) for one kind of object, as `pgmig_lsp.name_conventions`
+    reads it."""
 
-    #: the kind, as `pgmig_lsp.rules.naming.Convention` names its fields: ``index``,
-    #: ``unique_index``, ``primary_key``, ``foreign_key``, ``unique``, ``check``,
-    #: ``exclusion``, ``trigger``, ``policy``, ``migration_file``
+    #: the kind, one of `pgmig_lsp.name_conventions.NAME_KINDS`: ``index``, ``unique_index``,
+    #: ``primary_key``, ``foreign_key``, ``unique``, ``check``, ``exclusion``, ``trigger``,
+    #: ``policy``, ``migration_file``
     kind: str = ""
     #: objects of this kind whose name PostgreSQL chose (not counted above)
     unnamed: int = 0
@@ -169,7 +164,7 @@ class ProjectConventions:
         return next((c for c in self.names if c.kind == kind), None)
 
     def templates(self) -> dict[str, str]:
-        """The learned name templates by kind: the fields of `pgmig_lsp.rules.naming.Convention`."""
+        """The learned name templates by kind (the keys of the config file's ``[naming]``)."""
         return {c.kind: c.value for c in self.names if c.learned and c.value is not None}
 
     def rls(self, schema: str) -> Convention | None:
@@ -276,7 +271,7 @@ def _exception_text(observation: Observation) -> str:
 
 def learn_conventions(history: ReplayedHistory) -> ProjectConventions:
     """What the history's migrations do consistently, with the evidence."""
-    tables = _tables(history.catalog)
+    tables = plain_tables(history.catalog)
     names = _name_conventions(history, tables, _explicit_names(history))
     names.append(_migration_file_names(history))
     on_delete, on_delete_by_table = _on_delete(history, tables)
@@ -329,17 +324,9 @@ def _observation(
     return Observation(subject, value, path, history.shown_path(path))
 
 
-def _tables(catalog: Catalog) -> list[Table]:
-    """Plain tables (not views), in name order."""
-    return sorted(
-        (table for table in catalog.tables.values() if table.kind == "table"),
-        key=lambda table: table.key,
-    )
-
-
 # -- names --------------------------------------------------------------------------------------
 
-#: (kind, topic) of each kind of named object; the kind is the naming rule's field name
+#: (kind, topic) of each kind of named object; the kind is the naming rule's
 _NAME_KINDS = (
     ("index", "index-name"),
     ("unique_index", "unique-index-name"),
@@ -351,28 +338,6 @@ _NAME_KINDS = (
     ("trigger", "trigger-name"),
     ("policy", "policy-name"),
 )
-_CONSTRAINT_KINDS = {
-    "p": "primary_key",
-    "f": "foreign_key",
-    "u": "unique",
-    "c": "check",
-    "x": "exclusion",
-}
-
-
-@attrs.frozen(eq=False)
-class _Named:
-    """An object whose name a migration chose."""
-
-    subject: str
-    name: str
-    path: Path | None
-    #: the template its own name makes
-    template: str
-    #: values of the placeholders to try, in order (the second: the schema-prefixed table)
-    choices: tuple[dict[str, str], ...]
-    #: whether {columns}/{column} can be checked (an object without columns cannot)
-    has_columns: bool
 
 
 @attrs.frozen
@@ -381,6 +346,9 @@ class _Explicit:
 
     indexes: frozenset[str]
     constraints: frozenset[str]
+
+    def __call__(self, category: str, name: str, _origin: Origin | None) -> bool:
+        return name in (self.indexes if category == "index" else self.constraints)
 
 
 def _explicit_names(history: ReplayedHistory) -> _Explicit:
@@ -423,140 +391,21 @@ def _constraint_nodes(body: Node) -> Iterator[Node]:
 def _name_conventions(
     history: ReplayedHistory, tables: list[Table], explicit: _Explicit
 ) -> list[NameConvention]:
-    catalog = history.catalog
-    named: dict[str, list[_Named]] = {kind: [] for kind, _ in _NAME_KINDS}
-    unnamed: Counter[str] = Counter()
-
-    def add(kind: str, name: str, table: Table, columns: Sequence[str], path: Path | None) -> None:
-        if kind in ("index", "unique_index"):
-            # index names are unique in their schema; the others only on their table
-            subject = name if table.schema == "public" else f"{table.schema}.{name}"
-        else:
-            subject = f"{name} on {display_name(table.key)}"
-        named[kind].append(_named(subject, name, table, tuple(columns), path))
-
-    for table in tables:
-        for constraint in sorted(table.constraints.values(), key=lambda c: c.name):
-            kind = _CONSTRAINT_KINDS.get(constraint.type)
-            if kind is None:
-                continue
-            if constraint.name not in explicit.constraints:
-                unnamed[kind] += 1
-                continue
-            path = constraint.origin.path if constraint.origin else None
-            add(kind, constraint.name, table, constraint.columns, path)
-        for trigger in sorted(table.triggers.values(), key=lambda t: t.name):
-            add("trigger", trigger.name, table, (), trigger.origin.path if trigger.origin else None)
-        for policy in sorted(table.policies.values(), key=lambda p: p.name):
-            add("policy", policy.name, table, (), policy.origin.path if policy.origin else None)
-        for index in catalog.indexes_on(table.key):
-            if index.name in table.constraints:
-                continue  # the index of a primary key, unique or exclusion constraint
-            kind = "unique_index" if index.unique else "index"
-            if index.name not in explicit.indexes:
-                unnamed[kind] += 1
-                continue
-            if any(column is None for column in index.columns):
-                continue  # an expression: {columns} cannot be read from it
-            columns = [column for column in index.columns if column is not None]
-            add(kind, index.name, table, columns, index.origin.path if index.origin else None)
+    named, unnamed = named_objects(history.catalog, tables, explicit)
     return [
         _name_convention(history, topic, kind, named[kind], unnamed[kind])
         for kind, topic in _NAME_KINDS
     ]
 
 
-def _named(
-    subject: str, name: str, table: Table, columns: tuple[str, ...], path: Path | None
-) -> _Named:
-    plain: dict[str, str] = {"table": table.name}
-    if columns:
-        plain["columns"] = "_".join(columns)
-        plain["column"] = columns[0]
-    choices = [plain]
-    replacements: list[tuple[str, str]] = []
-    if table.schema != "public":
-        prefixed = {**plain, "table": f"{table.schema}_{table.name}"}
-        choices.append(prefixed)
-        replacements.append(("table", prefixed["table"]))
-    replacements.append(("table", table.name))
-    if columns:
-        replacements.append(("columns", plain["columns"]))
-        if len(columns) > 1:
-            replacements.append(("column", columns[0]))
-    return _Named(
-        subject, name, path, template_of(name, replacements), tuple(choices), bool(columns)
-    )
-
-
-def template_of(name: str, replacements: Sequence[tuple[str, str]]) -> str:
-    """``name`` as a template: the first whole-word occurrence of each value replaced by its
-    placeholder, in the order given (a placeholder is used once).
-
-    ``template_of("idx_orders_customer_id", [("table", "orders"), ("columns", "customer_id")])``
-    is ``idx_{table}_{columns}``.
-    """
-    parts: list[str] = [name]
-    placed: set[int] = set()  # indexes in ``parts`` that are placeholders
-    used: set[str] = set()
-    for placeholder, value in replacements:
-        if not value or placeholder in used:
-            continue
-        for i, part in enumerate(parts):
-            if i in placed:
-                continue
-            at = _word_at(part, value)
-            if at < 0:
-                continue
-            parts[i : i + 1] = [part[:at], "{" + placeholder + "}", part[at + len(value) :]]
-            placed = {p + 2 if p > i else p for p in placed} | {i + 1}
-            used.add(placeholder)
-            break
-    return "".join(parts)
-
-
-def _word_at(text: str, value: str) -> int:
-    """Where ``value`` occurs in ``text`` as a whole word (not inside a longer word or number)."""
-    start = text.find(value)
-    while start >= 0:
-        end = start + len(value)
-        before = text[start - 1] if start > 0 else ""
-        after = text[end] if end < len(text) else ""
-        if _boundary(before, value[0]) and _boundary(after, value[-1]):
-            return start
-        start = text.find(value, start + 1)
-    return -1
-
-
-def _boundary(neighbour: str, edge: str) -> bool:
-    if not neighbour:
-        return True
-    if edge.isdigit():
-        return not neighbour.isdigit()
-    return not neighbour.isalnum()
-
-
 def _name_convention(
-    history: ReplayedHistory, topic: str, kind: str, objects: list[_Named], unnamed: int
+    history: ReplayedHistory, topic: str, kind: str, objects: list[Named], unnamed: int
 ) -> NameConvention:
-    if not objects:
-        return NameConvention(topic, None, 0, 0, kind=kind, unnamed=unnamed)
-    # a name without placeholder is a candidate too: the same policy or trigger name on every
-    # table (``tenant_isolation``, ``set_updated_at``) is a convention
-    own = Counter(o.template for o in objects)
-    fit = _best_fit(objects, [t for t, _ in own.most_common(_CANDIDATES)])
-    # file names end in a suffix (``.sql``), not in words a {purpose} could stand for
-    if (fit is None or not fit.learned) and kind != "migration_file":
-        general: Counter[str] = Counter()
-        for o in objects:
-            for template in _generalised(o.template):
-                general[template] += 1
-        better = _best_fit(objects, [t for t, _ in general.most_common(_CANDIDATES)])
-        if better is not None and better.learned:
-            fit = better
-    tally = tuple(sorted(own.items(), key=_rank))[:_TALLY]
+    fit = best_fit(kind, objects)
     if fit is None:
         return NameConvention(topic, None, 0, 0, kind=kind, unnamed=unnamed)
+    own = Counter(o.template for o in objects)
+    tally = tuple(sorted(own.items(), key=_rank))[:_TALLY]
     exceptions = tuple(_observation(history, o.subject, o.template, o.path) for o in fit.misses)
     return NameConvention(
         topic,
@@ -576,156 +425,11 @@ def _rank(item: tuple[str, int]) -> tuple[int, str]:
     return (-item[1], item[0])
 
 
-@attrs.frozen
-class _Fit:
-    template: str
-    hits: list[_Named]
-    misses: list[_Named]
-    #: hits outside ``public`` written with and without the schema prefix
-    prefixed: int
-    unprefixed_outside_public: int
-
-    @property
-    def learned(self) -> bool:
-        total = len(self.hits) + len(self.misses)
-        return len(self.hits) >= MIN_OBJECTS and len(self.hits) >= MIN_SHARE * total
-
-    @property
-    def rank(self) -> tuple[int, int, str]:
-        # most hits; then the most specific template (more literal text); then stable
-        literal = len(_PLACEHOLDER.sub("", self.template))
-        return (-len(self.hits), -literal, self.template)
-
-
-def _best_fit(objects: list[_Named], templates: Iterable[str]) -> _Fit | None:
-    fits = [_fit(objects, template) for template in templates]
-    return min(fits, key=lambda fit: fit.rank, default=None)
-
-
-def _fit(objects: list[_Named], template: str) -> _Fit:
-    needs_columns = "{column" in template
-    pieces = _PLACEHOLDER.split(template)
-    hits: list[_Named] = []
-    misses: list[_Named] = []
-    prefixed = unprefixed = 0
-    for o in objects:
-        if needs_columns and not o.has_columns:
-            continue  # the naming rule does not check these either
-        matched = next(
-            (i for i, values in enumerate(o.choices) if _fits(pieces, values, o.name)),
-            None,
-        )
-        if matched is None:
-            misses.append(o)
-            continue
-        hits.append(o)
-        if len(o.choices) > 1:
-            if matched == 0:
-                unprefixed += 1
-            else:
-                prefixed += 1
-    return _Fit(template, hits, misses, prefixed, unprefixed)
-
-
-def _fits(pieces: list[str], values: dict[str, str], name: str) -> bool:
-    """Whether ``name`` is one the template allows (split by `_PLACEHOLDER`), given the values.
-
-    The same reading as the naming rule's `template_pattern` (a placeholder without a value is
-    a snake_case word group), without compiling a pattern per name: a template whose
-    placeholders all have values is one string, and one free placeholder is one check of the
-    rule's pattern for it.
-    """
-    literals = [""]
-    for i, piece in enumerate(pieces):
-        value = values.get(piece[1:-1]) if i % 2 else piece
-        if value is not None:
-            literals[-1] += value
-        else:
-            literals.append("")
-    if len(literals) == 1:
-        return name == literals[0]
-    if len(literals) == 2:
-        head, tail = literals
-        end = len(name) - len(tail)
-        return (
-            end >= len(head)
-            and name.startswith(head)
-            and name.endswith(tail)
-            and _free_pattern(("", "")).fullmatch(name, len(head), end) is not None
-        )
-    return _free_pattern(tuple(literals)).fullmatch(name) is not None
-
-
-@functools.lru_cache(maxsize=1024)
-def _free_pattern(literals: tuple[str, ...]) -> re.Pattern[str]:
-    """The naming rule's pattern for literal text with a free placeholder between each piece."""
-    # imported here: the rule may one day import this module
-    from pgmig_lsp.rules.naming import template_pattern
-
-    return template_pattern("{free}".join(literals), {})
-
-
-def _generalised(template: str) -> list[str]:
-    """Looser templates, for names that describe a purpose (``tr_{table}_updated_at``,
-    ``idx_orders_open_status``) rather than columns: the words after the first placeholder become
-    ``{purpose}`` (``tr_{table}_updated_at`` → ``tr_{table}_{purpose}``), and the same keeping a
-    last word (``{table}_audit_trigger`` → ``{table}_{purpose}_trigger``)."""
-    pieces = _PLACEHOLDER.split(template)
-    first = next((i for i, piece in enumerate(pieces) if _PLACEHOLDER.fullmatch(piece)), None)
-    if first is None:
-        return []
-    head, tail = pieces[: first + 1], pieces[first + 1 :]
-    out: list[str] = []
-    for keep_last in (False, True):
-        rewritten = []
-        changed = False
-        for i, piece in enumerate(tail):
-            if _PLACEHOLDER.fullmatch(piece):
-                rewritten.append(piece)
-                continue
-            core = piece.strip("_")
-            if not core:
-                rewritten.append(piece)
-                continue
-            lead = piece[: len(piece) - len(piece.lstrip("_"))]
-            trail = piece[len(piece.rstrip("_")) :]
-            words = core.split("_")
-            last = i == len(tail) - 1
-            if keep_last and last:
-                if len(words) < 2:
-                    rewritten.append(piece)
-                    continue
-                core = "{purpose}_" + words[-1]
-            else:
-                core = "{purpose}"
-            rewritten.append(lead + core + trail)
-            changed = True
-        if changed:
-            candidate = "".join(head + rewritten)
-            if candidate not in out and candidate != template:
-                out.append(candidate)
-    return out
-
-
 # -- migration files ----------------------------------------------------------------------------
 
 
 def _migration_file_names(history: ReplayedHistory) -> NameConvention:
-    objects: list[_Named] = []
-    for migration in history.migrations:
-        if not migration.files or migration.tool in FOLDER_TOOLS:
-            continue  # diesel's up.sql, Prisma's migration.sql: the tool names the file
-        path = migration.path
-        name = path.name
-        version = migration.version or ""
-        replacements = [("version", version), ("version", version.replace(".", "_"))]
-        short = migration.name
-        if version and short.startswith(version):
-            short = short[len(version) :].lstrip("_-.")
-        replacements += [("name", migration.name), ("name", short)]
-        template = template_of(name, replacements)
-        values = {"version": version} if version else {}
-        objects.append(_Named(name, name, path, template, (values,), False))
+    objects = file_objects(history.migrations)
     convention = _name_convention(history, "migration-file-name", "migration_file", objects, 0)
     # the file name says more than its template about why it does not fit
     exceptions = tuple(attrs.evolve(o, value=o.subject) for o in convention.exceptions)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import attrs
 
-from pgmig_lsp.analysis import RuleSelection, analyze, replay_up
+from pgmig_lsp.analysis import RuleSelection, analyze, learns_names, replay_up
 from pgmig_lsp.catalog.model import Catalog
 from pgmig_lsp.config import Settings
 from pgmig_lsp.findings import Finding
@@ -37,6 +37,7 @@ from pgmig_lsp.migrations.discover import (
     load_file,
 )
 from pgmig_lsp.migrations.model import FormatProblem, Migration, SectionKind, Tool
+from pgmig_lsp.name_conventions import NameLearner, NameTemplates
 from pgmig_lsp.source import SourceFile
 from pgmig_lsp.workspace import problem_findings
 
@@ -69,9 +70,12 @@ class History:
     _frontier_at: int = attrs.field(init=False, default=0)
     #: position → the schema the migration there leaves, as last checked (open documents)
     _after: dict[int, Catalog] = attrs.field(init=False, factory=dict)
+    #: name templates learned at checkpoints (`pgmig_lsp.name_conventions`)
+    _names: NameLearner = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self._index()
+        self._names = NameLearner(self.migrations)
 
     @classmethod
     def load(
@@ -144,8 +148,16 @@ class History:
             self._checkpoints[self._frontier_at] = self._frontier.fork()
         return self._frontier_at >= target
 
+    def learned_names(self, position: int, budget: int = CHECKPOINT) -> NameTemplates | None:
+        """The name templates learned from the migrations before ``position`` (at its
+        checkpoint), as ``pgmig check`` learns them; None: nothing learned."""
+        return self._names.at_position(
+            position, lambda at: self._checkpoints.get(at) or self.before(at, budget)
+        )
+
     def invalidate_after(self, position: int) -> None:
         """Forget every schema that depends on migration ``position`` (those after it)."""
+        self._names.forget_after(position)
         for space in (self._checkpoints, self._pinned, self._after):
             for key in [key for key in space if key > position]:
                 del space[key]
@@ -190,8 +202,15 @@ class History:
         ``pgmig check DIRECTORY`` does; yields each migration, its findings and internal errors.
         """
         catalog = Catalog()
-        for migration in self.migrations:
-            result = analyze(migration, settings, before=catalog, selection=selection)
+        names = NameLearner(self.migrations) if learns_names(settings, selection) else None
+        for position, migration in enumerate(self.migrations):
+            learned = None
+            if names is not None:
+                names.observe(position, catalog)
+                learned = names.at(position)
+            result = analyze(
+                migration, settings, before=catalog, selection=selection, learned_names=learned
+            )
             catalog = result.after_up
             yield migration, result.findings, result.internal_errors
 
@@ -203,6 +222,7 @@ class History:
         old = self.migrations
         self.migration_set = load_directory(self.directory, self.tool, texts=texts)
         self._index()
+        self._names = NameLearner(self.migrations)
         new = self.migrations
         changed = next(
             (
@@ -303,7 +323,12 @@ class Histories:
             changed = history.update(migration)
             before = history.before(position, budget)
             extra = problem_findings(history.problems_for(path), selection)
-        result = analyze(migration, settings, before=before, selection=selection)
+        learned = None
+        if position is not None and before is not None and learns_names(settings, selection):
+            learned = history.learned_names(position, budget)
+        result = analyze(
+            migration, settings, before=before, selection=selection, learned_names=learned
+        )
         if position is not None:
             after = result.after_up if before is not None else None
             invalidated = history.settle(position, changed, after)

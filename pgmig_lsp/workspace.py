@@ -23,6 +23,7 @@ from pgmig_lsp.migrations.discover import (
     load_file,
 )
 from pgmig_lsp.migrations.model import FormatProblem, Migration, Tool
+from pgmig_lsp.name_conventions import NameLearner, NameTemplates
 from pgmig_lsp.report import CheckResult
 from pgmig_lsp.source import SourceFile
 
@@ -61,14 +62,22 @@ class _Run:
             self.selection = select_rules(self.settings)
         return self.selection
 
+    def learns_names(self) -> bool:
+        from pgmig_lsp.analysis import learns_names
+
+        return learns_names(self.settings, self.rules())
+
     def add_history(self, migrations: list[Migration], only: Path | None = None) -> None:
-        """Check migrations in order, each against the schema its predecessors leave.
+        """Check migrations in order, each against the schema its predecessors leave and with
+        the name templates learned from them.
 
         A migration's findings depend on the migrations before it, so its cache key chains
         theirs. On a cache miss the history is replayed (without checking) up to that point.
         """
         history: Catalog | None = None
         replayed = 0
+        #: created at the first migration checked (a warm cache needs neither it nor the rules)
+        names: NameLearner | None = None
         chain = migration_key([])
         for position, migration in enumerate(migrations):
             parts: list[str | bytes] = [chain, migration.tool.value, repr(migration.flyway)]
@@ -89,10 +98,23 @@ class _Run:
 
             if history is None:
                 history = Catalog()
+                names = NameLearner(migrations) if self.learns_names() else None
             while replayed < position:
+                if names is not None:
+                    names.observe(replayed, history)
                 replay_up(migrations[replayed], history)
                 replayed += 1
-            result = analyze(migration, self.settings, before=history, selection=self.rules())
+            learned: NameTemplates | None = None
+            if names is not None:
+                names.observe(position, history)
+                learned = names.at(position)
+            result = analyze(
+                migration,
+                self.settings,
+                before=history,
+                selection=self.rules(),
+                learned_names=learned,
+            )
             history = result.after_up
             replayed = position + 1
             self.findings.extend(result.findings)

@@ -63,3 +63,44 @@ def test_invalid_toml_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "pgmig.toml").write_text("pg_version = = 3\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         config_for(tmp_path)
+
+
+def test_naming_templates_are_read(tmp_path: Path) -> None:
+    (tmp_path / "pgmig.toml").write_text(
+        '[naming]\nindex = "idx_{table}_{columns}"\nforeign-key = "fk_{table}_{columns}"\n'
+    )
+    loaded = config_for(tmp_path)
+    assert loaded.settings.naming == {
+        "index": "idx_{table}_{columns}",
+        "foreign_key": "fk_{table}_{columns}",
+    }
+    assert loaded.warnings == ()
+
+
+def test_unknown_kind_of_name_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "pgmig.toml").write_text('[naming]\nindx = "idx_{table}"\ntrigger = "tr_{table}"\n')
+    loaded = config_for(tmp_path)
+    assert loaded.settings.naming == {"trigger": "tr_{table}"}
+    assert [w for w in loaded.warnings if "`naming.indx`" in w and "unique_index" in w]
+
+
+@pytest.mark.parametrize(
+    ("naming", "expected"),
+    [
+        ("idx_{table}", "`naming` must be a table of name kinds to templates; got str"),
+        ({"index": 3}, "`naming.index` must be a template string"),
+        ({"index": ["idx_{table}"]}, "`naming.index` must be a template string"),
+        ({"index": "idx_{table"}, "`naming.index` ('idx_{table') has a `{` or `}`"),
+        ({"policy": " "}, "`naming.policy` (' ') is empty"),
+    ],
+)
+def test_bad_naming_is_an_error(naming: object, expected: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        settings_from_mapping({"naming": naming}, source="pgmig.toml")
+    assert str(error.value).startswith("pgmig.toml: ")
+    assert expected in str(error.value)
+
+
+def test_naming_changes_the_fingerprint() -> None:
+    configured = settings_from_mapping({"naming": {"index": "idx_{table}_{columns}"}})[0]
+    assert configured.fingerprint() != settings_from_mapping({})[0].fingerprint()

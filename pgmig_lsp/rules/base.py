@@ -17,6 +17,7 @@ from pgmig_lsp.sql.parse import Statement
 
 if TYPE_CHECKING:
     from pgmig_lsp.catalog.builtins import Builtins
+    from pgmig_lsp.name_conventions import NameTemplates
 
 
 class Group(enum.Enum):
@@ -48,6 +49,9 @@ class MigrationContext:
     up_statements: list[Statement] = attrs.Factory(list)
     #: bugs caught while checking (a rule that raised), for the user's attention
     internal_errors: list[str] = attrs.Factory(list)
+    #: the templates names must fit: configured, over those learned from the earlier migrations
+    #: (None: no convention, names are not checked)
+    name_templates: NameTemplates | None = None
 
     @property
     def tool(self) -> Tool:

@@ -1,110 +1,39 @@
 """naming-convention: index, constraint, trigger, policy and migration file names that do not
 follow the project's convention.
 
-The convention is a `Convention`: one name template per kind of object. It comes from the
-configuration or from the conventions learned from earlier migrations, through
-`set_convention_source`; with no convention the rule reports nothing.
+The convention is the migration's `NameTemplates` (`MigrationContext.name_templates`): the
+config file's ``[naming]`` templates over those learned from the earlier migrations
+(`pgmig_lsp.name_conventions`). With none, the rule reports nothing.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-
-import attrs
 
 from pgmig_lsp.findings import Severity
+from pgmig_lsp.name_conventions import (
+    KIND_WORDS,
+    NameTemplate,
+    expected_name,
+    template_pattern,
+)
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
 from pgmig_lsp.source import Span
 from pgmig_lsp.sql.nodes import Node, QualifiedName, relation_name, strings
 from pgmig_lsp.sql.parse import Statement
 
-#: what a placeholder with no value stands for: a lower-case, snake_case word group
-_FREE = r"[a-z0-9]+(?:_[a-z0-9]+)*"
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _IDENT = r'(?:"(?:[^"]|"")+"|[^\W\d][\w$]*)'
 #: PostgreSQL truncates longer identifiers, so a name at the limit may be a truncated match
 _MAX_IDENTIFIER = 63
 
 
-@attrs.frozen
-class Convention:
-    """Name templates, one per kind of object; None leaves that kind unchecked.
-
-    A template is literal text with placeholders: ``{table}`` (the table's name, no schema),
-    ``{schema}``, ``{columns}`` (the columns joined by ``_``), ``{column}`` (the first one),
-    ``{version}`` (the migration's version, in file names); any other placeholder
-    (``{purpose}``, ``{name}``, ``{event}``) stands for a snake_case word group. Example:
-    ``index="idx_{table}_{columns}"``, ``foreign_key="{table}_{columns}_fkey"``,
-    ``trigger="tr_{table}_{purpose}"``, ``migration_file="{version}_{name}.sql"``.
-    """
-
-    index: str | None = None
-    #: unique indexes; falls back to ``index``
-    unique_index: str | None = None
-    primary_key: str | None = None
-    foreign_key: str | None = None
-    unique: str | None = None
-    check: str | None = None
-    exclusion: str | None = None
-    trigger: str | None = None
-    policy: str | None = None
-    #: the migration's main file name
-    migration_file: str | None = None
-
-    def template(self, kind: str) -> str | None:
-        if kind == "unique_index":
-            return self.unique_index or self.index
-        value = getattr(self, kind, None)
-        return value if isinstance(value, str) else None
-
-
-ConventionSource = Callable[[MigrationContext], Convention | None]
-
-
-def _no_convention(_context: MigrationContext) -> Convention | None:
-    return None
-
-
-_source: ConventionSource = _no_convention
-
-
-def set_convention_source(source: ConventionSource | None) -> None:
-    """Where the rule gets the convention for a migration (None: no convention, the default).
-
-    The configuration and the learned conventions plug in here.
-    """
-    global _source
-    _source = source or _no_convention
-
-
-def template_pattern(template: str, values: dict[str, str]) -> re.Pattern[str]:
-    """A regular expression for the names ``template`` allows, given the known values."""
-    parts: list[str] = []
-    position = 0
-    for match in _PLACEHOLDER.finditer(template):
-        parts.append(re.escape(template[position : match.start()]))
-        value = values.get(match.group(1))
-        parts.append(re.escape(value) if value is not None else _FREE)
-        position = match.end()
-    parts.append(re.escape(template[position:]))
-    return re.compile("".join(parts))
-
-
-def expected_name(template: str, values: dict[str, str]) -> str | None:
-    """The one name ``template`` allows, when every placeholder has a value."""
-    names = set(_PLACEHOLDER.findall(template))
-    if not names <= values.keys():
-        return None
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
-
-
+#: the name kind of each constraint type
 _CONSTRAINT_KINDS = {
-    "CONSTR_PRIMARY": ("primary_key", "primary key"),
-    "CONSTR_FOREIGN": ("foreign_key", "foreign key"),
-    "CONSTR_UNIQUE": ("unique", "unique constraint"),
-    "CONSTR_CHECK": ("check", "check constraint"),
-    "CONSTR_EXCLUSION": ("exclusion", "exclusion constraint"),
+    "CONSTR_PRIMARY": "primary_key",
+    "CONSTR_FOREIGN": "foreign_key",
+    "CONSTR_UNIQUE": "unique",
+    "CONSTR_CHECK": "check",
+    "CONSTR_EXCLUSION": "exclusion",
 }
 
 _NAME_AFTER: dict[str, re.Pattern[str]] = {
@@ -128,9 +57,24 @@ class NamingConvention(Rule):
     ## What it does
     Compares the names a migration gives to indexes, constraints (primary key, foreign key,
     unique, check, exclusion), triggers and policies, and the migration's file name, with the
-    project's naming convention — configured, or learned from the earlier migrations — and
-    reports those that do not fit. Objects left for PostgreSQL to name are not reported. With no
-    convention known, nothing is reported.
+    project's naming convention, and reports those that do not fit. Objects left for PostgreSQL
+    to name are not reported. With no convention known, nothing is reported.
+
+    The convention is a template per kind of name: `{table}`, `{schema}`, `{columns}` (joined by
+    `_`), `{column}` (the first) and `{version}` (file names) stand for the object's own values,
+    any other placeholder (`{purpose}`, `{name}`) for a snake_case word group. A template comes
+    from the config file, or else from the earlier migrations:
+
+    - **configured**: the `[naming]` table of `pgmig.toml` (or `[tool.pgmig.naming]`), with the
+      keys `index`, `unique_index` (default: the `index` one), `primary_key`, `foreign_key`,
+      `unique`, `check`, `exclusion`, `trigger`, `policy` and `migration_file`;
+    - **learned**: from the names the earlier migrations of the directory gave (those
+      PostgreSQL chose aside), read after the first 16, 32, 64, … migrations: a migration is
+      checked against what the last of these before it taught (the first 16 migrations are
+      not checked against anything learned). A kind is learned when at
+      least 5 names follow one template and they are at least 80 % of that kind; with weaker
+      evidence that kind is not checked. The message gives the evidence ("18 of 20 indexes
+      follow it"); `pgmig analyze --conventions` shows every name that does not.
 
     ## Why is this bad?
     Names are how people find objects in `\\d`, error messages (`violates foreign key constraint
@@ -147,7 +91,7 @@ class NamingConvention(Rule):
 
     ## Example
     ```sql
-    -- convention: index = "idx_{table}_{columns}"
+    -- pgmig.toml: [naming] index = "idx_{table}_{columns}" (or 18 of 20 earlier indexes)
     CREATE INDEX orders_by_customer ON orders (customer_id);
     ```
     Use instead:
@@ -166,32 +110,34 @@ class NamingConvention(Rule):
 
     def __init__(self, context: MigrationContext, severity: Severity) -> None:
         super().__init__(context, severity)
-        self.convention = _source(context)
+        self.templates = context.name_templates
+
+    def _template(self, kind: str) -> NameTemplate | None:
+        return self.templates.template(kind) if self.templates else None
 
     # -- file name -----------------------------------------------------------------------
 
     def end_migration(self) -> None:
-        convention = self.convention
-        template = convention.template("migration_file") if convention else None
+        template = self._template("migration_file")
         migration = self.context.migration
         if template is None or not migration.files:
             return
         file = migration.files[0]
         values = {"version": migration.version} if migration.version else {}
-        if template_pattern(template, values).fullmatch(file.path.name):
+        if template_pattern(template.template, values).fullmatch(file.path.name):
             return
         first_line = file.text.find("\n")
         self.report(
             None,
             Span(0, first_line if first_line > 0 else min(len(file.text), 1)),
-            f"the file name `{file.path.name}` does not follow the convention `{template}`",
+            f"the file name `{file.path.name}` does not follow {template.provenance()}",
             file=file,
         )
 
     # -- statements ----------------------------------------------------------------------
 
     def check_statement(self, statement: Statement, section: SectionContext) -> None:
-        if self.convention is None or statement.in_function:
+        if not self.templates or statement.in_function:
             return
         body = statement.body
         kind = statement.kind
@@ -222,11 +168,11 @@ class NamingConvention(Rule):
         elif kind == "CreateTrigStmt":
             name = body.get("trigname")
             table = relation_name(body.get("relation"))
-            self._check(statement, section, "trigger", "trigger", name, table, (), None)
+            self._check(statement, section, "trigger", name, table, (), None)
         elif kind == "CreatePolicyStmt":
             name = body.get("policy_name")
             table = relation_name(body.get("table"))
-            self._check(statement, section, "policy", "policy", name, table, (), None)
+            self._check(statement, section, "policy", name, table, (), None)
 
     def _index(self, statement: Statement, section: SectionContext) -> None:
         body = statement.body
@@ -238,10 +184,9 @@ class NamingConvention(Rule):
                 break
             columns.append(name)
         kind = "unique_index" if body.get("unique") else "index"
-        what = "unique index" if body.get("unique") else "index"
         table = relation_name(body.get("relation"))
         idxname = body.get("idxname")
-        self._check(statement, section, kind, what, idxname, table, tuple(columns), None)
+        self._check(statement, section, kind, idxname, table, tuple(columns), None)
 
     def _constraint(
         self,
@@ -252,29 +197,27 @@ class NamingConvention(Rule):
         columns: tuple[str, ...],
     ) -> None:
         con = item.get("Constraint") or {}
-        known = _CONSTRAINT_KINDS.get(con.get("contype", ""))
-        if known is None:
+        kind = _CONSTRAINT_KINDS.get(con.get("contype", ""))
+        if kind is None:
             return
-        kind, what = known
         columns = strings(con.get("keys")) or strings(con.get("fk_attrs")) or columns
         name = con.get("conname")
-        self._check(statement, section, kind, what, name, table, columns, con.get("location"))
+        self._check(statement, section, kind, name, table, columns, con.get("location"))
 
     def _check(
         self,
         statement: Statement,
         section: SectionContext,
         kind: str,
-        what: str,
         name: str | None,
         table: QualifiedName | None,
         columns: tuple[str, ...],
         location: int | None,
     ) -> None:
-        convention = self.convention
-        template = convention.template(kind) if convention else None
-        if template is None or not name or len(name.encode()) >= _MAX_IDENTIFIER:
+        found = self._template(kind)
+        if found is None or not name or len(name.encode()) >= _MAX_IDENTIFIER:
             return
+        template = found.template
         values: dict[str, str] = {}
         if table is not None:
             values["table"] = table.name
@@ -288,11 +231,11 @@ class NamingConvention(Rule):
         if template_pattern(template, values).fullmatch(name):
             return
         expected = expected_name(template, values)
-        hint = f" (expected `{expected}`)" if expected else ""
+        hint = f"; expected `{expected}`" if expected else ""
         self.report(
             section,
             self._name_span(statement, section, kind, name, location),
-            f"the {what} name `{name}` does not follow the convention `{template}`{hint}",
+            f"the {KIND_WORDS[kind][0]} name `{name}` does not follow {found.provenance()}{hint}",
             statement=statement,
         )
 

@@ -48,6 +48,7 @@ def run(
     select: list[str] | None = None,
     pg_version: int = 16,
     tool: str | None = None,
+    naming: dict[str, str] | None = None,
 ) -> Outcome:
     """Write ``files`` under ``directory``, load the migration of ``main`` and analyze it."""
     texts: dict[Path, str] = {}
@@ -57,7 +58,7 @@ def run(
         path.write_text(text, encoding="utf-8")
         texts[path] = text
     main_path = directory / (main or next(iter(files)))
-    settings = Settings(pg_version=pg_version, select=select or [], tool=tool)
+    settings = Settings(pg_version=pg_version, select=select or [], tool=tool, naming=naming or {})
     from pgmig_lsp.migrations.model import Tool
 
     migration = load_file(main_path, texts[main_path], Tool(tool) if tool else None)

@@ -2,7 +2,8 @@
 
 A case is a migration (``up``/``down`` for a dbmate file, or ``files`` for any tool's layout), the
 lines where the rule must be reported (``expect``: 1-based lines of the main file; empty: must not
-report), and optionally the text after applying the rule's fixes (``fixed``, ``created``).
+report), and optionally the text after applying the rule's fixes (``fixed``, ``created``) and the
+config file's ``[naming]`` templates (``naming``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def test_rule_case(rule: str, case: dict[str, Any], tmp_path: Path) -> None:
         select=[rule, *case.get("also", [])],
         pg_version=case.get("pg_version", 16),
         tool=case.get("tool"),
+        naming=case.get("naming"),
     )
     got = outcome.lines(rule)
     expected = sorted(case.get("expect", []))
