@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 from pglast.enums.parsenodes import TableLikeOption
 
+from pgmig_lsp.catalog.deparse import check_definition, index_definition, index_head, mentions
 from pgmig_lsp.catalog.model import (
     Catalog,
     Column,
@@ -268,6 +269,13 @@ def _nextval_argument(node: Node | None) -> str | None:
     return _string_const(arg)
 
 
+def _reheaded(definition: str | None, old: str, new: str) -> str | None:
+    """An index definition whose ``CREATE INDEX name ON table`` part changed, None if unknown."""
+    if definition is None or not definition.startswith(old + " "):
+        return None
+    return new + definition[len(old) :]
+
+
 def expression_key(node: Node | None) -> str:
     """A text that is equal for equal expressions, wherever they were written.
 
@@ -297,6 +305,9 @@ class Replay:
         self._access_methods: dict[int, str] = {}
         #: for key constraints not yet added: their index's INCLUDE columns
         self._including: dict[int, tuple[str, ...]] = {}
+        #: for CHECK constraints not yet added: their expression, and whether it is NO INHERIT
+        #: (printed once the table has all its columns)
+        self._checks: dict[int, tuple[Node | None, bool]] = {}
         self._handlers: dict[str, Callable[[Node, Origin], None]] = {
             "CreateStmt": self._create_table,
             "AlterTableStmt": self._alter_table,
@@ -455,6 +466,8 @@ class Replay:
             self._access_methods[id(constraint)] = con.get("access_method") or "gist"
         if contype in ("p", "u") and con.get("including"):
             self._including[id(constraint)] = strings(con.get("including"))
+        if contype == "c":
+            self._checks[id(constraint)] = (con.get("raw_expr"), bool(con.get("is_no_inherit")))
         if not constraint.name:
             # what PostgreSQL's name for it is made of (see `_add_constraint`)
             if contype == "c":
@@ -498,6 +511,11 @@ class Replay:
     def _add_constraint(self, table: Table, con: Constraint) -> None:
         if not con.name:
             con.name = self._constraint_name(table, con)
+        check = self._checks.pop(id(con), None)
+        if check is not None and con.definition is None:
+            con.definition = check_definition(
+                check[0], table, self.catalog, validated=con.validated, no_inherit=check[1]
+            )
         table.constraints[con.name] = con
         self.catalog.note_constraint(table.key, con.name)
         if con.type == "f" and con.references is not None:
@@ -523,6 +541,32 @@ class Replay:
                 column = table.columns.get(column_name)
                 if column is not None:
                     column.not_null = True
+
+    def _forget_definitions(self, table: Table, name: str) -> None:
+        """Printed CHECK and index definitions of ``table`` that may name ``name`` (a column
+        renamed or retyped, a type renamed) become unknown: PostgreSQL would print them
+        otherwise."""
+        for constraint in table.constraints.values():
+            printed = constraint.definition
+            if constraint.type == "c" and printed is not None and mentions(printed, name):
+                constraint.definition = None
+        for index_key in self.catalog.index_keys_on(table.key):
+            index = self.catalog.indexes[index_key]
+            if index.definition is not None and mentions(index.definition, name):
+                writable = self.catalog.writable_index(index_key)
+                assert writable is not None
+                writable.definition = None
+
+    def _forget_type_definitions(self, name: str) -> None:
+        """Definitions that may print the type ``name`` (renamed, or an enum value renamed)."""
+        catalog = self.catalog
+        for table in list(catalog.tables.values()):
+            printed = [c.definition for c in table.constraints.values() if c.type == "c"]
+            printed += [catalog.indexes[k].definition for k in catalog.index_keys_on(table.key)]
+            if any(text is not None and mentions(text, name) for text in printed):
+                writable = catalog.writable_table(table.key)
+                assert writable is not None
+                self._forget_definitions(writable, name)
 
     def _add_relation(self, key: Key, table: Table) -> Table:
         """Store a table or view this replay created; it is new unless the name was taken."""
@@ -634,6 +678,8 @@ class Replay:
                 table.columns[name].type = type_text(
                     type_ref(definition.get("ColumnDef", {}).get("typeName"))
                 )
+                # PostgreSQL analyzes its expressions again, with other casts
+                self._forget_definitions(table, name)
             elif subtype == "AT_SetNotNull" and name in table.columns:
                 table.columns[name].not_null = True
             elif subtype == "AT_DropNotNull" and name in table.columns:
@@ -669,7 +715,10 @@ class Replay:
                 table.constraints.pop(name, None)
                 self.catalog.drop_index((table.schema, name))
             elif subtype == "AT_ValidateConstraint" and name in table.constraints:
-                table.constraints[name].validated = True
+                validated = table.constraints[name]
+                validated.validated = True
+                if validated.definition is not None:
+                    validated.definition = validated.definition.removesuffix(" NOT VALID")
             elif subtype == "AT_EnableRowSecurity":
                 table.rls_enabled = True
             elif subtype == "AT_DisableRowSecurity":
@@ -696,6 +745,11 @@ class Replay:
         if key in self.catalog.indexes and body.get("if_not_exists"):
             return
         options = [_index_options(p.get("IndexElem") or {}) for p in params]
+        owner = self.catalog.tables.get(table)
+        printed = None
+        if owner is not None and (None in options or body.get("whereClause") is not None):
+            # plain columns only: the snapshot prints those from the parts
+            printed = index_definition(body, name, owner, self.catalog)
         self.catalog.put_index(
             key,
             Index(
@@ -713,6 +767,7 @@ class Replay:
                     for p in body.get("indexIncludingParams") or []
                 ),
                 column_names=tuple(column_names),
+                definition=printed,
             ),
         )
 
@@ -838,6 +893,7 @@ class Replay:
         if name in table.columns:
             self._drop_owned_sequences(table.key, name)
         table.columns.pop(name, None)
+        self._forget_definitions(table, name)
         for con_name, con in list(table.constraints.items()):
             if name in con.columns:
                 del table.constraints[con_name]
@@ -858,6 +914,8 @@ class Replay:
         if typedef is None or not body.get("newVal"):
             return
         if body.get("oldVal"):  # RENAME VALUE
+            # an enum constant is its value's OID: a CHECK prints the new label
+            self._forget_type_definitions(typedef.name)
             values = typedef.values
             if body["oldVal"] in values:
                 values[values.index(body["oldVal"])] = body["newVal"]
@@ -1119,6 +1177,16 @@ class Replay:
         if key in self.created_tables:
             self.created_tables.add(table.key)
         catalog.move_indexes(key, table.key)
+        for index_key in catalog.index_keys_on(table.key):
+            index = catalog.indexes[index_key]
+            if index.definition is not None:
+                writable = catalog.writable_index(index_key)
+                assert writable is not None
+                writable.definition = _reheaded(
+                    index.definition,
+                    index_head(index.name, key, index.unique),
+                    index_head(index.name, table.key, index.unique),
+                )
         self._owners_renamed(key, table.key, None, new)
 
     def _rename_column(self, key: Key, old: str, new: str) -> None:
@@ -1129,6 +1197,7 @@ class Replay:
         table.columns[old].name = new
         # keep the column's place in the table
         table.columns = {c.name: c for c in table.columns.values()}
+        self._forget_definitions(table, old)
         self._owners_renamed(key, key, old, new)
 
         def renamed(columns: tuple[str | None, ...]) -> tuple[str, ...]:
@@ -1166,6 +1235,11 @@ class Replay:
         renamed = catalog.writable_index(key)
         if renamed is not None:
             catalog.drop_index(key)
+            renamed.definition = _reheaded(
+                renamed.definition,
+                index_head(renamed.name, renamed.table, renamed.unique),
+                index_head(new, renamed.table, renamed.unique),
+            )
             renamed.name = new
             catalog.put_index((renamed.schema, new), renamed)
 
@@ -1218,6 +1292,7 @@ class Replay:
             return
         new_key = (key[0], new)
         catalog.types[new_key] = attrs.evolve(typedef, name=new)
+        self._forget_type_definitions(key[1])
         old_names = {key[1], ".".join(key)}
         for table in list(catalog.tables.values()):
             if any(_base_type(c.type) in old_names for c in table.columns.values()):
