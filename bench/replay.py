@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import attrs
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.corpus import write_corpus
 from pgmig_lsp.analysis import select_rules
@@ -77,6 +79,7 @@ def main() -> int:
         del history
 
         histories = Histories()
+        chosen = [selection]
         middle, last = paths[len(paths) // 2], paths[-1]
         last_text = last.read_text(encoding="utf-8")
         original = middle.read_text(encoding="utf-8")
@@ -98,6 +101,13 @@ def main() -> int:
         for run in range(options.runs):
             check(middle, f"{up}CREATE TABLE bench_{run} (id bigint);\n-- migrate:down{down}")
             figures["schema change"].append(check(last, last_text))
+        # the same without naming-convention, whose templates are learned again from the
+        # schema at the checkpoint before the last migration (1,024 migrations in)
+        chosen[0] = select_rules(attrs.evolve(settings, ignore=["naming-convention"]))
+        figures["schema change, naming off"] = []
+        for run in range(options.runs):
+            check(middle, f"{up}CREATE TABLE bench_x{run} (id bigint);\n-- migrate:down{down}")
+            figures["schema change, naming off"].append(check(last, last_text))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -111,6 +121,9 @@ def main() -> int:
         "re-check after typing ms (max)": round(max(figures["typing"]) * 1000, 1),
         "re-check after schema change ms (median)": round(
             statistics.median(figures["schema change"]) * 1000, 1
+        ),
+        "re-check after schema change, naming-convention off ms (median)": round(
+            statistics.median(figures["schema change, naming off"]) * 1000, 1
         ),
         "peak RSS MB": round(peak),
     }

@@ -20,6 +20,7 @@ Not thread-safe: the language server calls it from one worker thread.
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -27,7 +28,8 @@ from pathlib import Path
 import attrs
 
 from pgmig_lsp.analysis import RuleSelection, analyze, learns_names, replay_up
-from pgmig_lsp.catalog.model import Catalog
+from pgmig_lsp.catalog.model import Catalog, Mark
+from pgmig_lsp.catchup import Delta, OldSchema, Segment
 from pgmig_lsp.config import Settings
 from pgmig_lsp.findings import Finding
 from pgmig_lsp.migrations.discover import (
@@ -70,6 +72,14 @@ class History:
     _frontier_at: int = attrs.field(init=False, default=0)
     #: position → the schema the migration there leaves, as last checked (open documents)
     _after: dict[int, Catalog] = attrs.field(init=False, factory=dict)
+    #: per checkpoint, the keys its segment wrote (`pgmig_lsp.catchup`), in this replay
+    _segments: dict[int, Segment] = attrs.field(init=False, factory=dict)
+    #: the frontier's change marks at checkpoints (where each segment's writes start)
+    _marks: dict[int, Mark] = attrs.field(init=False, factory=dict)
+    #: checkpoints replayed before an edit, to catch up from; and the current difference
+    _old: dict[int, OldSchema] = attrs.field(init=False, factory=dict)
+    _delta: Delta | None = attrs.field(init=False, default=None)
+    _worlds: Iterator[int] = attrs.field(init=False, factory=itertools.count)
     #: name templates learned at checkpoints (`pgmig_lsp.name_conventions`)
     _names: NameLearner = attrs.field(init=False)
 
@@ -135,18 +145,74 @@ class History:
         return catalog
 
     def advance(self, target: int, budget: int) -> bool:
-        """Replay at most ``budget`` migrations towards ``target``; True once it is reached."""
+        """Replay at most ``budget`` migrations towards ``target``; True once it is reached.
+
+        After an edit, a segment the edit cannot reach costs one step (`pgmig_lsp.catchup`).
+        """
         target = min(target, len(self.migrations))
-        stop = min(target, self._frontier_at + budget)
-        while self._frontier_at < stop:
-            if self._frontier_at % CHECKPOINT == 0:
-                # forking hands every object to copy-on-write: the frontier stays changeable
-                self._checkpoints[self._frontier_at] = self._frontier.fork()
-            replay_up(self.migrations[self._frontier_at], self._frontier)
+        steps = 0
+        while self._frontier_at < target and steps < budget:
+            steps += 1
+            at = self._frontier_at
+            if at % CHECKPOINT == 0:
+                if at not in self._checkpoints:
+                    # forking hands every object to copy-on-write: the frontier stays changeable
+                    self._checkpoints[at] = self._frontier.fork()
+                self._marks[at] = self._frontier.mark()
+                for passed in [k for k in self._old if k < at]:
+                    del self._old[passed]  # behind the frontier: never caught up from again
+                if self._catch_up(at, target):
+                    continue
+            replay_up(self.migrations[at], self._frontier)
             self._frontier_at += 1
+            if self._frontier_at % CHECKPOINT == 0:
+                self._close_segment(self._frontier_at - CHECKPOINT)
         if self._frontier_at % CHECKPOINT == 0 and self._frontier_at not in self._checkpoints:
             self._checkpoints[self._frontier_at] = self._frontier.fork()
         return self._frontier_at >= target
+
+    def _catch_up(self, at: int, target: int) -> bool:
+        """Take the segment at ``at`` from the schemas replayed before an edit, when the edit
+        cannot reach it; True when done (the frontier is then at the segment's end)."""
+        old = self._old.get(at)
+        segment = old.segment if old is not None else None
+        if old is None or segment is None or not segment.unchanged(self.migrations):
+            return False
+        end = at + len(segment.migrations)
+        old_end = self._old.get(end)
+        if end > target or old_end is None or old.world != old_end.world:
+            return False
+        delta = self._delta
+        if delta is None or delta.position != at:
+            delta = self._delta = Delta.between(at, self._frontier, old.catalog)
+        if delta is None or delta.reaches(segment):
+            return False
+        self._frontier.copy_entries(old_end.catalog, segment.writes)
+        self._frontier_at = delta.position = end
+        if end == at + CHECKPOINT:
+            self._segments[at] = segment
+        return True
+
+    def _close_segment(self, start: int) -> None:
+        """The frontier replayed the segment at ``start``: keep what it wrote, and carry the
+        delta of an edit over it."""
+        mark = self._marks.get(start)
+        if mark is None:
+            return
+        writes = self._frontier.written_since(mark)
+        self._segments[start] = Segment(
+            start, tuple(self.migrations[start : start + CHECKPOINT]), writes
+        )
+        delta, old, old_end = self._delta, self._old.get(start), self._old.get(start + CHECKPOINT)
+        self._delta = None
+        if delta is None or delta.position != start or old is None or old_end is None:
+            return
+        if old.segment is None or old.world != old_end.world:
+            return  # measured again in full where it is needed
+        written = tuple(a | b for a, b in zip(writes, old.segment.writes, strict=True))
+        if delta.settle(self._frontier, old_end.catalog, written):
+            delta.position = start + CHECKPOINT
+            self._delta = delta
 
     def learned_names(self, position: int, budget: int = CHECKPOINT) -> NameTemplates | None:
         """The name templates learned from the migrations before ``position`` (at its
@@ -156,8 +222,29 @@ class History:
         )
 
     def invalidate_after(self, position: int) -> None:
-        """Forget every schema that depends on migration ``position`` (those after it)."""
+        """Forget every schema that depends on migration ``position`` (those after it).
+
+        The forgotten checkpoints are kept as the old schemas that `advance` catches up from.
+        """
         self._names.forget_after(position)
+        world = next(self._worlds)
+        for at in sorted(at for at in self._checkpoints if at > position):
+            self._old[at] = OldSchema(self._checkpoints[at], self._segments.get(at), world)
+        last = self._frontier_at - self._frontier_at % CHECKPOINT
+        if last > position and self._frontier_at > last and last in self._marks:
+            # the frontier stopped inside a segment: that part can be caught up from too
+            self._old[self._frontier_at] = OldSchema(self._frontier.fork(), None, world)
+            self._old[last].segment = Segment(
+                last,
+                tuple(self.migrations[last : self._frontier_at]),
+                self._frontier.written_since(self._marks[last]),
+            )
+        for at, old in self._old.items():
+            if old.segment is not None and at <= position < at + CHECKPOINT:
+                old.segment = None  # it replayed the migration that changed
+        for at in [at for at in self._segments if at + CHECKPOINT > position]:
+            del self._segments[at]
+        self._delta = None
         for space in (self._checkpoints, self._pinned, self._after):
             for key in [key for key in space if key > position]:
                 del space[key]
@@ -165,6 +252,7 @@ class History:
             start = max(p for p in self._checkpoints if p <= position)
             self._frontier = self._checkpoints[start].fork()
             self._frontier_at = start
+            self._marks = {start: self._frontier.mark()}
 
     def update(self, migration: Migration) -> bool:
         """Put an edited migration in its place; True when what it does may have changed.
@@ -193,6 +281,11 @@ class History:
         if not changed or (known is not None and known == after):
             return False
         self.invalidate_after(position)
+        if after is not None and self._frontier_at <= position:
+            # the check replayed the migration already: go on from the schema it left
+            self._frontier = after.fork()
+            self._frontier_at = position + 1
+            self._marks = {}
         return True
 
     def check_each(
@@ -222,6 +315,7 @@ class History:
         old = self.migrations
         self.migration_set = load_directory(self.directory, self.tool, texts=texts)
         self._index()
+        self._old.clear()  # other migrations: what was replayed before cannot be caught up from
         self._names = NameLearner(self.migrations)
         new = self.migrations
         changed = next(

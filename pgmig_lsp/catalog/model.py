@@ -435,12 +435,13 @@ class Catalog:
         self._owned = {}
         return clone
 
-    def _spaces(self) -> tuple[Space[Any], ...]:
+    def spaces(self) -> tuple[Space[Any], ...]:
+        """The name maps: tables, indexes, types, functions, sequences (`written_since` order)."""
         return (self.tables, self.indexes, self.types, self.functions, self.sequences)
 
     def mark(self) -> Mark:
         """This point of the catalog's changes (see `written_since`)."""
-        return Mark(tuple(len(space.written) for space in self._spaces()))
+        return Mark(tuple(len(space.written) for space in self.spaces()))
 
     def written_since(self, mark: Mark) -> tuple[set[Key], ...]:
         """Keys of tables, indexes, types, functions and sequences written since ``mark``.
@@ -449,8 +450,62 @@ class Catalog:
         """
         return tuple(
             set(space.written[start:])
-            for space, start in zip(self._spaces(), mark.written, strict=True)
+            for space, start in zip(self.spaces(), mark.written, strict=True)
         )
+
+    def differences(self, other: Catalog) -> tuple[set[Key], ...] | None:
+        """Keys of tables, indexes, types, functions and sequences whose objects differ between
+        the two catalogs; None when their schemas, extensions or search path differ."""
+        if (self.schemas, self.extensions, self.search_path, self.complete) != (
+            other.schemas,
+            other.extensions,
+            other.search_path,
+            other.complete,
+        ):
+            return None
+        found = []
+        for mine, theirs in zip(self.spaces(), other.spaces(), strict=True):
+            # shared objects are the same object: only the few that are not get compared
+            keys = {key for key, value in mine.items() if value is not theirs.get(key)}
+            keys.update(key for key in theirs if key not in mine)
+            found.append({key for key in keys if mine.get(key) != theirs.get(key)})
+        return tuple(found)
+
+    def copy_entries(self, source: Catalog, keys: tuple[set[Key], ...]) -> None:
+        """Make the entries under ``keys`` (per space, in `written_since` order) what they are
+        in ``source``, sharing its objects (neither catalog changes them in place after)."""
+        tables, indexes, types, functions, sequences = keys
+        for key in tables:
+            table = source.tables.get(key)
+            if table is None:
+                self.tables.pop(key, None)
+                continue
+            self.tables[key] = table
+            # forks of one catalog share its constraint names: already noted there
+            noted = self._constraint_tables is source._constraint_tables
+            for name, constraint in table.constraints.items():
+                if not noted:
+                    self.note_constraint(key, name)
+                if constraint.type == "f" and constraint.references is not None:
+                    self.note_foreign_key(key, constraint.references)
+        for key in indexes:
+            self.drop_index(key)
+            index = source.indexes.get(key)
+            if index is not None:
+                self.indexes[key] = index
+                self._index_keys[index.table] = (*self._index_keys.get(index.table, ()), key)
+        plain: tuple[tuple[Space[Any], Space[Any], set[Key]], ...] = (
+            (self.types, source.types, types),
+            (self.functions, source.functions, functions),
+            (self.sequences, source.sequences, sequences),
+        )
+        for space, theirs, written in plain:
+            for key in written:
+                value = theirs.get(key)
+                if value is None:
+                    space.pop(key, None)
+                else:
+                    space[key] = value
 
     def views(self) -> list[Table]:
         """The views and materialized views, without scanning the tables."""
