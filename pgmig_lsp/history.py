@@ -43,6 +43,10 @@ from pgmig_lsp.name_conventions import NameLearner, NameTemplates
 from pgmig_lsp.source import SourceFile
 from pgmig_lsp.workspace import problem_findings
 
+#: tools whose migrations are files of one directory (the others have folders, or plans)
+_FLAT_TOOLS = frozenset(
+    {Tool.DBMATE, Tool.GOOSE, Tool.GOLANG_MIGRATE, Tool.FLYWAY, Tool.SUPABASE, Tool.SQLX}
+)
 #: a fork of the replayed schema is kept every this many migrations
 CHECKPOINT = 16
 #: how many exact "before" schemas (of the positions the editor asked for) are kept
@@ -404,7 +408,18 @@ class Histories:
         When the schema before the document is more than ``budget`` replays away, the document
         is checked without its history (``complete`` False); `History.advance` then prepares it.
         """
-        migration = load_file(path, text=text, tool=tool)
+        known = self._histories.get((path.parent, tool))
+        if (
+            tool is None
+            and known is not None
+            and known.migration_set.tool in _FLAT_TOOLS
+            and len(known.migrations) >= CHECKPOINT
+        ):
+            # a long history's tool does not change with one file's edit: no detection (it
+            # reads the head of every file of the directory) on every keystroke
+            migration = load_file(path, text=text, tool=known.migration_set.tool)
+        else:
+            migration = load_file(path, text=text, tool=tool)
         if migration is None:
             return DocumentCheck(None, SourceFile(path, text), [], True)
         file = migration.file_for(path) or SourceFile(path, text)
