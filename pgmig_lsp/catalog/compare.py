@@ -3,8 +3,9 @@
 Used to prove the replay right (a replayed catalog against one read from a real database) and,
 later, to report drift. Origins, memos, ``uncertain`` and sizes are never compared. Fields the
 model added for live databases (definitions, comments, foreign key actions, policy and trigger
-details, ...) are compared only where both sides know them (not None, not empty): a replay does
-not print definitions the way the server does, and saying so on every object would bury the
+details, ...) are compared only where both sides know them (not None, not empty): a replay
+leaves a definition unknown where it cannot print it as the server does (a view, an expression
+form `pgmig_lsp.catalog.deparse` does not resolve), and saying so on every object would bury the
 differences that matter.
 """
 

@@ -15,7 +15,7 @@ The layout other tools rely on (version 1)::
 Types are spelled as PostgreSQL's ``format_type`` spells them (``character varying(255)``,
 ``timestamp with time zone``); constraint ``type`` is one of ``p u f c x``; columns come in
 table order, everything else by name. A definition pgmig cannot print as PostgreSQL does (a
-``CHECK`` expression it did not read from a live database, say) is null.
+view's, or a ``CHECK`` expression whose types the replay does not resolve) is null.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def _index_definition(index: Index) -> str | None:
     if index.definition is not None:
         return index.definition
     if index.partial or index.options is None or any(c is None for c in index.columns):
-        return None  # expressions and predicates are not kept as text
+        return None  # an expression or predicate the replay could not print as the server does
     keys = ", ".join(
         quote_identifier(column) + option
         for column, option in zip(index.columns, index.options, strict=False)

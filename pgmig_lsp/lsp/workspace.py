@@ -18,6 +18,7 @@ from pgmig_lsp.config import CONFIG_FILES
 from pgmig_lsp.history import History
 from pgmig_lsp.lsp.checking import REPLAY_STEP
 from pgmig_lsp.lsp.configuration import EditorSettings, configured_tool, read_editor_settings
+from pgmig_lsp.runtime import settle_heap
 from pgmig_lsp.workspace import configured_dirs
 
 if TYPE_CHECKING:
@@ -230,6 +231,7 @@ async def index(ls: PgmigServer, folders: list[Path]) -> None:
             done += len(history.migrations)
     finally:
         progress.end("indexed")
+    settle_heap()
     ls.log(f"pgmig: indexed {total} migration(s) in {len(histories)} directory(ies)")
     ls.checker.show_messages(await ls.checker.run(ls.resolver.take_messages))
 
