@@ -127,6 +127,19 @@ class Delta:
             self.prefixes.add(name[:_CUT])
             self.prefixes.update(name[:i] for i, ch in enumerate(name) if ch == "_")
 
+    def has_named_objects(self, ours: Catalog, old: Catalog) -> bool:
+        """Whether the difference holds an index, a constraint, a trigger or a policy (what
+        names are learned from), on either side."""
+        tables, indexes, *_ = self.keys
+        if indexes:
+            return True
+        for catalog in (ours, old):
+            for key in tables:
+                table = catalog.tables.get(key)
+                if table is not None and (table.constraints or table.triggers or table.policies):
+                    return True
+        return False
+
     def reaches(self, segment: Segment) -> bool:
         """Whether replaying ``segment`` could come out differently with the delta applied."""
         words = segment.words

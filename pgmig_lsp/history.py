@@ -83,6 +83,8 @@ class History:
     #: checkpoints replayed before an edit, to catch up from; and the current difference
     _old: dict[int, OldSchema] = attrs.field(init=False, factory=dict)
     _delta: Delta | None = attrs.field(init=False, default=None)
+    #: name templates learned at checkpoints before an edit (`_keep_learned`)
+    _learned_before: dict[int, NameTemplates] = attrs.field(init=False, factory=dict)
     _worlds: Iterator[int] = attrs.field(init=False, factory=itertools.count)
     #: name templates learned at checkpoints (`pgmig_lsp.name_conventions`)
     _names: NameLearner = attrs.field(init=False)
@@ -189,6 +191,7 @@ class History:
         delta = self._delta
         if delta is None or delta.position != at:
             delta = self._delta = Delta.between(at, self._frontier, old.catalog)
+        self._keep_learned(at, delta, old.catalog)
         if delta is None or delta.reaches(segment):
             return False
         self._frontier.copy_entries(old_end.catalog, segment.writes)
@@ -196,6 +199,14 @@ class History:
         if end == at + CHECKPOINT:
             self._segments[at] = segment
         return True
+
+    def _keep_learned(self, at: int, delta: Delta | None, old: Catalog) -> None:
+        """The name templates learned at ``at`` before the edit still hold when the schema
+        there differs in no named object (a new table with nothing but columns, a type)."""
+        learned = self._learned_before.pop(at, None)
+        if learned is None or delta is None or delta.has_named_objects(self._frontier, old):
+            return
+        self._names.keep(at, learned)
 
     def _close_segment(self, start: int) -> None:
         """The frontier replayed the segment at ``start``: keep what it wrote, and carry the
@@ -230,7 +241,7 @@ class History:
 
         The forgotten checkpoints are kept as the old schemas that `advance` catches up from.
         """
-        self._names.forget_after(position)
+        self._learned_before.update(self._names.forget_after(position))
         world = next(self._worlds)
         for at in sorted(at for at in self._checkpoints if at > position):
             self._old[at] = OldSchema(self._checkpoints[at], self._segments.get(at), world)

@@ -583,7 +583,14 @@ class NameLearner:
             self.observe(point, before)
         return self._learned.get(point)
 
-    def forget_after(self, position: int) -> None:
-        """Forget what depends on the migration at ``position`` (learned after it)."""
-        for point in [point for point in self._learned if point > position]:
-            del self._learned[point]
+    def forget_after(self, position: int) -> dict[int, NameTemplates]:
+        """Forget what depends on the migration at ``position`` (learned after it); returns it."""
+        forgotten = {
+            point: self._learned.pop(point) for point in list(self._learned) if point > position
+        }
+        return forgotten
+
+    def keep(self, point: int, templates: NameTemplates) -> None:
+        """What was learned at ``point`` before an edit still holds (the caller knows the
+        schema there has the same named objects)."""
+        self._learned[point] = templates

@@ -194,3 +194,45 @@ def test_the_editor_learns_the_same_convention(tmp_path: Path) -> None:
     assert len(naming) == 1 and "`orders_by_customer`" in naming[0].message
     expected = [f for f in check_paths([last], settings).findings if f.rule == "naming-convention"]
     assert [(f.span, f.message) for f in naming] == [(f.span, f.message) for f in expected]
+
+
+def test_the_editor_keeps_or_relearns_templates_after_an_edit_as_check_would(
+    tmp_path: Path,
+) -> None:
+    from pgmig_lsp.analysis import select_rules
+    from pgmig_lsp.config import Settings
+    from pgmig_lsp.history import Histories
+    from pgmig_lsp.workspace import check_paths
+
+    migrations = tmp_path / "db" / "migrations"
+    _history(migrations, count=40)
+    last = _write(migrations, 40, "index_orders", OFF_CONVENTION)
+    settings = Settings()
+    selection = select_rules(settings)
+    histories = Histories()
+
+    def naming(path: Path, text: str) -> list[tuple[object, str]]:
+        check = histories.check(path, text, settings, selection, tool=None, budget=10_000)
+        assert check.complete
+        return [(f.span, f.message) for f in check.findings if f.rule == "naming-convention"]
+
+    def expected() -> list[tuple[object, str]]:
+        findings = check_paths([last], settings).findings
+        return [(f.span, f.message) for f in findings if f.rule == "naming-convention"]
+
+    assert naming(last, last.read_text(encoding="utf-8")) == expected() != []
+    middle = sorted(migrations.iterdir())[20]
+    original = middle.read_text(encoding="utf-8")
+    # a bare table: the templates learned at 32 are kept; then indexes named otherwise: they
+    # are learned again (the evidence changed); either way the editor agrees with `pgmig check`
+    for added in (
+        "CREATE TABLE bare_one (id bigint);",
+        "".join(
+            f"CREATE TABLE odd_{i} (id bigint); CREATE INDEX odd_{i}_by_id ON odd_{i} (id);"
+            for i in range(5)
+        ),
+    ):
+        edited = original.replace("-- migrate:down", f"{added}\n-- migrate:down", 1)
+        naming(middle, edited)
+        middle.write_text(edited, encoding="utf-8")
+        assert naming(last, last.read_text(encoding="utf-8")) == expected(), added
