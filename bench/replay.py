@@ -14,7 +14,8 @@ Generates one dbmate history of N (default 2,000) migrations and, in this proces
   migration is unchanged) and *schema change* (a new table: every later schema is replayed again);
 - **peak memory** (max RSS) of the whole run.
 
-The process collects garbage as ``pgmig`` does (`pgmig_lsp.runtime.tune_collector`).
+The process collects garbage as the language server does (`pgmig_lsp.runtime`: its thresholds,
+and the replayed history moved out of the sweeps once indexed).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from pgmig_lsp.analysis import select_rules
 from pgmig_lsp.config import Settings
 from pgmig_lsp.history import Histories, History
 from pgmig_lsp.migrations.model import SectionKind
-from pgmig_lsp.runtime import settle_heap, tune_collector
+from pgmig_lsp.runtime import INTERACTIVE, settle_heap, tune_collector
 
 
 def reference_parse(history: History) -> float:
@@ -63,7 +64,7 @@ def main() -> int:
     args.add_argument("--files", type=int, default=2000)
     args.add_argument("--runs", type=int, default=5)
     options = args.parse_args()
-    tune_collector()
+    tune_collector(INTERACTIVE)  # the language server's: these are its operations
     tmp = Path(tempfile.mkdtemp(prefix="pgmig-replay-bench-"))
     try:
         directory = tmp / "db" / "migrations"
