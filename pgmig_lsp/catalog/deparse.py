@@ -869,6 +869,13 @@ def _index_key(elem: Node, analyzer: _Analyzer) -> str:
         if opclass[-1] not in _OPCLASSES or elem.get("opclassopts"):
             raise _Unknown("opclass")
         text += " " + opclass[-1]
+    return text + key_order(elem)
+
+
+def key_order(elem: Node) -> str:
+    """`` DESC`` and ``NULLS FIRST/LAST`` of an index key, as ``pg_get_indexdef`` prints them:
+    the NULLS placement only where it is not the direction's default (NULLS FIRST for DESC)."""
+    text = ""
     descending = elem.get("ordering") == "SORTBY_DESC"
     if descending:
         text += " DESC"

@@ -14,7 +14,13 @@ from typing import Any
 import attrs
 from pglast.enums.parsenodes import TableLikeOption
 
-from pgmig_lsp.catalog.deparse import check_definition, index_definition, index_head, mentions
+from pgmig_lsp.catalog.deparse import (
+    check_definition,
+    index_definition,
+    index_head,
+    key_order,
+    mentions,
+)
 from pgmig_lsp.catalog.model import (
     Catalog,
     Column,
@@ -108,16 +114,7 @@ def _index_options(elem: Node) -> str | None:
     opclass = strings(elem.get("opclass"))
     if opclass:
         text += " " + ".".join(opclass)
-    descending = elem.get("ordering") == "SORTBY_DESC"
-    if descending:
-        text += " DESC"
-    nulls = elem.get("nulls_ordering")
-    # printed only where it is not the direction's default (NULLS FIRST for DESC)
-    if nulls == "SORTBY_NULLS_FIRST" and not descending:
-        text += " NULLS FIRST"
-    elif nulls == "SORTBY_NULLS_LAST" and descending:
-        text += " NULLS LAST"
-    return text
+    return text + key_order(elem)
 
 
 def type_text(ref: TypeRef | None) -> str:
