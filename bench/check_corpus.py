@@ -11,7 +11,6 @@ ratios to squawk are printed, with peak memory (max RSS) of each.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import shutil
 import statistics
@@ -22,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.corpus import write_corpus, write_projects
+from bench.corpus import parse_floor, write_corpus, write_projects
 
 
 def timed(command: list[str], cwd: Path) -> tuple[float, int]:
@@ -39,17 +38,6 @@ def timed(command: list[str], cwd: Path) -> tuple[float, int]:
     out = subprocess.run(wrapper, cwd=cwd, capture_output=True, text=True, check=True)
     elapsed = time.perf_counter() - start
     return elapsed, int(out.stdout.strip() or 0)
-
-
-def parse_floor(files: list[Path]) -> float:
-    from pglast import parser
-
-    texts = [p.read_text(encoding="utf-8") for p in files]
-    start = time.perf_counter()
-    for text in texts:
-        with contextlib.suppress(parser.ParseError):
-            parser.parse_sql_json(text)
-    return time.perf_counter() - start
 
 
 def main() -> int:
@@ -103,7 +91,7 @@ def main() -> int:
             [pgmig, "check", "--format", "json", "--fail-on", "never", str(directory)],
             cache_dir,
         )
-        floor = parse_floor(files)
+        floor = parse_floor(p.read_text(encoding="utf-8") for p in files)
         print(f"raw pglast parse_sql_json floor (in process): {floor * 1000:.0f} ms")
         reference = results.get("squawk", (None, None))[0]
         for label, (seconds, peak) in results.items():

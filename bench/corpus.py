@@ -7,7 +7,10 @@ real projects — tables, columns, indexes, constraints, functions, triggers, po
 
 from __future__ import annotations
 
+import contextlib
 import random
+import time
+from collections.abc import Iterable
 from pathlib import Path
 
 TYPES = [
@@ -197,3 +200,16 @@ def large_migration(lines: int = 1264, seed: int = 7) -> str:
         count += up.count("\n") + 2
     parts.append("-- migrate:down")
     return "\n".join(parts) + "\n"
+
+
+def parse_floor(texts: Iterable[str]) -> float:
+    """Seconds for pglast's C parser over ``texts`` (no JSON decoding): the floor of any tool
+    built on PostgreSQL's parser, measured in the benchmark's own process."""
+    from pglast import parser
+
+    texts = list(texts)
+    start = time.perf_counter()
+    for text in texts:
+        with contextlib.suppress(parser.ParseError):
+            parser.parse_sql_json(text)
+    return time.perf_counter() - start

@@ -21,7 +21,6 @@ and the replayed history moved out of the sweeps once indexed).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import resource
 import shutil
@@ -34,29 +33,12 @@ from pathlib import Path
 import attrs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.corpus import write_corpus
+from bench.corpus import parse_floor, write_corpus
 from pgmig_lsp.analysis import select_rules
 from pgmig_lsp.config import Settings
 from pgmig_lsp.history import Histories, History
 from pgmig_lsp.migrations.model import SectionKind
 from pgmig_lsp.runtime import INTERACTIVE, settle_heap, tune_collector
-
-
-def reference_parse(history: History) -> float:
-    """Seconds for pglast's C parser over every up section (no JSON decoding)."""
-    from pglast import parser
-
-    texts = [
-        section.text
-        for migration in history.migrations
-        for section in migration.sections
-        if section.kind is SectionKind.UP
-    ]
-    start = time.perf_counter()
-    for text in texts:
-        with contextlib.suppress(parser.ParseError):
-            parser.parse_sql_json(text)
-    return time.perf_counter() - start
 
 
 def main() -> int:
@@ -76,7 +58,12 @@ def main() -> int:
         history = History.load(directory, None)
         history.advance(len(history.migrations), len(history.migrations))
         full = time.perf_counter() - start
-        reference = reference_parse(history)
+        reference = parse_floor(
+            section.text
+            for migration in history.migrations
+            for section in migration.sections
+            if section.kind is SectionKind.UP
+        )
         del history
 
         histories = Histories()
