@@ -290,11 +290,17 @@ def _migration_directory(
     from pgmig_lsp.migrations.discover import find_migration_dirs
     from pgmig_lsp.workspace import configured_dirs
 
-    if given is not None and (
-        not search or not given.is_dir() or given in find_migration_dirs(given)
-    ):
+    if given is not None and (not search or not given.is_dir()):
         return given
-    candidates = configured_dirs(settings, given or Path.cwd())
+    start = given or Path.cwd()
+    if settings.migration_dirs and given is None:
+        candidates = configured_dirs(settings, start)
+    else:
+        # one walk of the tree: whether ``given`` holds migrations, and what is below it
+        detected = find_migration_dirs(start)
+        if given is not None and given in detected:
+            return given
+        candidates = configured_dirs(settings, start) if settings.migration_dirs else detected
     if len(candidates) == 1:
         return candidates[0]
     if given is not None and not candidates:
