@@ -153,11 +153,7 @@ class Delta:
     def settle(self, ours: Catalog, old: Catalog, keys: tuple[set[Key], ...]) -> bool:
         """After a segment was replayed for real: the delta at its end, given the ``keys`` both
         replays of it wrote; False when the two catalogs now differ beyond entries."""
-        if (ours.schemas, ours.extensions, ours.search_path) != (
-            old.schemas,
-            old.extensions,
-            old.search_path,
-        ):
+        if not ours.same_setting(old):
             return False
         spaces = zip(ours.spaces(), old.spaces(), self.keys, keys, strict=True)
         for mine, theirs, delta, written in spaces:

@@ -136,6 +136,13 @@ def _table_space(space: dict[Key, Table]) -> TableSpace:
     return space if isinstance(space, TableSpace) else TableSpace(space)
 
 
+def _note(index: dict[Key, tuple[Key, ...]], key: Key, value: Key) -> None:
+    """Add ``value`` to what a superset index lists under ``key`` (once, in order)."""
+    known = index.get(key, ())
+    if value not in known:
+        index[key] = (*known, value)
+
+
 @attrs.frozen
 class Mark:
     """A point in a catalog's changes (`Catalog.mark`)."""
@@ -456,12 +463,7 @@ class Catalog:
     def differences(self, other: Catalog) -> tuple[set[Key], ...] | None:
         """Keys of tables, indexes, types, functions and sequences whose objects differ between
         the two catalogs; None when their schemas, extensions or search path differ."""
-        if (self.schemas, self.extensions, self.search_path, self.complete) != (
-            other.schemas,
-            other.extensions,
-            other.search_path,
-            other.complete,
-        ):
+        if not self.same_setting(other):
             return None
         found = []
         for mine, theirs in zip(self.spaces(), other.spaces(), strict=True):
@@ -470,6 +472,16 @@ class Catalog:
             keys.update(key for key in theirs if key not in mine)
             found.append({key for key in keys if mine.get(key) != theirs.get(key)})
         return tuple(found)
+
+    def same_setting(self, other: Catalog) -> bool:
+        """Whether the two catalogs agree on what is not an entry of a name map: schemas,
+        extensions, search path, completeness."""
+        return (self.schemas, self.extensions, self.search_path, self.complete) == (
+            other.schemas,
+            other.extensions,
+            other.search_path,
+            other.complete,
+        )
 
     def copy_entries(self, source: Catalog, keys: tuple[set[Key], ...]) -> None:
         """Make the entries under ``keys`` (per space, in `written_since` order) what they are
@@ -601,17 +613,12 @@ class Catalog:
 
     def note_foreign_key(self, table: Key, references: Key) -> None:
         """``table`` got a foreign key to ``references`` (see `referencing_tables`)."""
-        known = self._referencing.get(references, ())
-        if table not in known:
-            self._referencing[references] = (*known, table)
+        _note(self._referencing, references, table)
 
     def note_constraint(self, table: Key, name: str) -> None:
         """The table ``table`` got a constraint called ``name`` (see `constraint_name_taken`)."""
-        known = self._constraint_tables
-        if known is not None:
-            tables = known.get((table[0], name), ())
-            if table not in tables:
-                known[(table[0], name)] = (*tables, table)
+        if self._constraint_tables is not None:
+            _note(self._constraint_tables, (table[0], name), table)
 
     def constraint_name_taken(self, schema: str, name: str) -> bool:
         """Whether a table of ``schema`` has a constraint called ``name`` (PostgreSQL's
