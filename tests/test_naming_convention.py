@@ -5,8 +5,6 @@ a real process."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from pgmig_lsp.analysis import replay_up
@@ -19,20 +17,12 @@ from pgmig_lsp.name_conventions import (
     NameTemplates,
     checkpoint,
 )
+from tests.test_cli import pgmig
 
 TABLES = ["customers", "shops", "products", "invoices", "payments", "carts", "reviews", "tags"]
 #: every earlier index names its table and columns; the last migration's does not
 OFF_CONVENTION = "CREATE INDEX orders_by_customer ON orders (customer_id);"
-
-
-def pgmig(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pgmig_lsp", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+ON_CONVENTION = "CREATE INDEX idx_orders_customer_id ON orders (customer_id);"
 
 
 def _write(directory: Path, position: int, name: str, up: str) -> Path:
@@ -82,12 +72,7 @@ def test_a_name_off_the_learned_convention_is_reported(tmp_path: Path) -> None:
 def test_a_name_on_the_learned_convention_is_not_reported(tmp_path: Path) -> None:
     migrations = tmp_path / "db" / "migrations"
     _history(migrations)
-    _write(
-        migrations,
-        16,
-        "index_orders",
-        "CREATE INDEX idx_orders_customer_id ON orders (customer_id);",
-    )
+    _write(migrations, 16, "index_orders", ON_CONVENTION)
     assert _naming_findings(tmp_path) == []
 
 
@@ -112,12 +97,7 @@ def test_too_short_a_history_teaches_nothing(tmp_path: Path) -> None:
 def test_the_configured_template_wins_over_the_learned_one(tmp_path: Path) -> None:
     migrations = tmp_path / "db" / "migrations"
     _history(migrations)
-    _write(
-        migrations,
-        16,
-        "index_orders",
-        "CREATE INDEX idx_orders_customer_id ON orders (customer_id);",
-    )
+    _write(migrations, 16, "index_orders", ON_CONVENTION)
     (tmp_path / "pgmig.toml").write_text('[naming]\nindex = "{table}_{columns}_idx"\n')
     findings = _naming_findings(tmp_path)
     # the configured template is used for every migration, the earlier ones too
