@@ -214,10 +214,8 @@ class History:
         mark = self._marks.get(start)
         if mark is None:
             return
-        writes = self._frontier.written_since(mark)
-        self._segments[start] = Segment(
-            start, tuple(self.migrations[start : start + CHECKPOINT]), writes
-        )
+        self._segments[start] = segment = self._frontier_segment(start, mark)
+        writes = segment.writes
         delta, old, old_end = self._delta, self._old.get(start), self._old.get(start + CHECKPOINT)
         self._delta = None
         if delta is None or delta.position != start or old is None or old_end is None:
@@ -228,6 +226,15 @@ class History:
         if delta.settle(self._frontier, old_end.catalog, written):
             delta.position = start + CHECKPOINT
             self._delta = delta
+
+    def _frontier_segment(self, start: int, mark: Mark) -> Segment:
+        """The migrations the frontier replayed since ``start`` (where ``mark`` was taken) and
+        the keys they wrote."""
+        return Segment(
+            start,
+            tuple(self.migrations[start : self._frontier_at]),
+            self._frontier.written_since(mark),
+        )
 
     def learned_names(self, position: int, budget: int = CHECKPOINT) -> NameTemplates | None:
         """The name templates learned from the migrations before ``position`` (at its
@@ -249,11 +256,7 @@ class History:
         if last > position and self._frontier_at > last and last in self._marks:
             # the frontier stopped inside a segment: that part can be caught up from too
             self._old[self._frontier_at] = OldSchema(self._frontier.fork(), None, world)
-            self._old[last].segment = Segment(
-                last,
-                tuple(self.migrations[last : self._frontier_at]),
-                self._frontier.written_since(self._marks[last]),
-            )
+            self._old[last].segment = self._frontier_segment(last, self._marks[last])
         for at, old in self._old.items():
             if old.segment is not None and at <= position < at + CHECKPOINT:
                 old.segment = None  # it replayed the migration that changed
