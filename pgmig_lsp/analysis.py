@@ -9,6 +9,17 @@ import attrs
 from pgmig_lsp.catalog.builtins import builtins_for
 from pgmig_lsp.catalog.model import Catalog, Origin
 from pgmig_lsp.catalog.replay import Replay
+from pgmig_lsp.checkpoints import (
+    AnalysisMemory,
+    Checkpoint,
+    Frame,
+    Progress,
+    Setting,
+    marks,
+    migration_shape,
+    restore,
+    save,
+)
 from pgmig_lsp.config import Settings
 from pgmig_lsp.findings import Finding, Severity
 from pgmig_lsp.migrations.model import Migration, Section, SectionKind
@@ -17,7 +28,7 @@ from pgmig_lsp.name_conventions import NAME_KINDS, NameTemplates
 from pgmig_lsp.rules.base import Group, MigrationContext, Rule, SectionContext
 from pgmig_lsp.rules.registry import RULES
 from pgmig_lsp.sql import templates
-from pgmig_lsp.sql.parse import ParsedSQL, parse_sql
+from pgmig_lsp.sql.parse import ParsedSQL, reparse_sql
 from pgmig_lsp.suppression import FileSuppressions, apply_suppressions, read_suppressions
 
 _SECTION_ORDER = {SectionKind.UP: 0, SectionKind.DOWN: 1, SectionKind.VERIFY: 2}
@@ -88,13 +99,17 @@ class SectionParse:
     templated: bool
 
 
-def parse_section(section: Section) -> SectionParse:
-    """Parse a section's SQL; template placeholders are substituted first."""
+def parse_section(section: Section, previous: ParsedSQL | None = None) -> SectionParse:
+    """Parse a section's SQL; template placeholders are substituted first.
+
+    ``previous``: the last parse of the section being edited, whose statements before the edit
+    are kept (`reparse_sql`).
+    """
     text = section.text
     spans = templates.placeholders(text) if ("${" in text or "{{" in text) else []
     if spans:
         text = templates.substitute(text, spans)
-    parsed = parse_sql(text, section.span.start, psql=section.psql)
+    parsed = reparse_sql(text, section.span.start, psql=section.psql, previous=previous)
     return SectionParse(section, parsed, bool(spans))
 
 
@@ -157,88 +172,183 @@ def analyze(
     before: Catalog | None = None,
     selection: RuleSelection | None = None,
     learned_names: NameTemplates | None = None,
+    memory: AnalysisMemory | None = None,
 ) -> Analysis:
     """`analyze_migration`, also returning the schema after the up section.
 
-    ``before`` is not changed: the migration is replayed into a fork of it.
+    ``before`` is not changed: the migration is replayed into a fork of it. ``memory`` (an
+    editor's, per document) keeps checkpoints of this check, and resumes it from the last one an
+    edit left valid: the findings are the same as without it.
     """
     selection = selection or select_rules(settings)
-    catalog = before.fork() if before is not None else Catalog()
-    start_session(migration, catalog)
+    name_templates = NameTemplates.configured(settings.naming).over(learned_names)
+    sections = sorted(migration.sections, key=lambda s: _SECTION_ORDER[s.kind])
+    parses = [
+        parse_section(section, memory.previous_parse(index, section) if memory else None)
+        for index, section in enumerate(sections)
+    ]
+    statements = [parsed.parsed.statements for parsed in parses]
+    for section, section_statements in zip(sections, statements, strict=True):
+        for index, statement in enumerate(section_statements):
+            statement.index = index
+        mark_transactions(migration, section, section_statements)
+
     context = MigrationContext(
         migration=migration,
-        catalog=catalog,
+        catalog=Catalog(),
         pg_version=settings.pg_version,
         builtins=builtins_for(settings.pg_version),
-        name_templates=NameTemplates.configured(settings.naming).over(learned_names),
+        name_templates=name_templates,
     )
-    rules: list[Rule] = [
-        RULES[rule_id](context, severity) for rule_id, severity in selection.rules.items()
+    frame = Frame(
+        migration,
+        tuple(sections),
+        tuple(statements),
+        tuple(SectionContext(context, s, st) for s, st in zip(sections, statements, strict=True)),
+    )
+    setting = Setting(
+        before, selection, settings.pg_version, name_templates, migration_shape(migration)
+    )
+    syntax_errors = [
+        finding
+        for parsed in parses
+        if not parsed.templated
+        for finding in _syntax_errors(parsed, selection)
     ]
-    for problem in migration.problems:
-        severity = selection.severity(problem.rule)
-        if severity is not None:
-            context.findings.append(
-                Finding(problem.rule, severity, problem.message, problem.file.path, problem.span)
-            )
+    resumed = _resume(memory, setting, frame, syntax_errors) if memory else None
+    if resumed is None:
+        progress = _start(context, before, selection, migration)
+        progress.context.syntax_errors = syntax_errors
+        first_section, first_statement = 0, 0
+    else:
+        progress, first_section, first_statement = resumed
+    for index in range(first_section, len(sections)):
+        _check_section(
+            progress,
+            frame,
+            index,
+            first_statement if index == first_section else 0,
+            memory,
+        )
+    if memory is not None:
+        memory.remember(setting, migration, sections, [p.parsed for p in parses])
 
-    replay = Replay(catalog, str(migration.path))
-    # the rules see what the replay creates, as it creates it
-    context.created_tables = replay.created_tables
-    templated_files: set[Path] = set()
-    after_up: Catalog | None = None
-    for section in sorted(migration.sections, key=lambda s: _SECTION_ORDER[s.kind]):
-        parsed = parse_section(section)
-        if parsed.templated:
-            templated_files.add(section.file.path)
-        _check_section(context, rules, section, parsed, replay, selection)
-        if section.kind is SectionKind.UP:
-            after_up = catalog.fork()
-    for rule in _having(rules, "end_migration"):
+    context = progress.context
+    for rule in _having(progress.rules, "end_migration"):
         _guarded(context, rule, "end_migration")
-
-    _report_templates(context, templated_files, selection)
+    findings = [*context.findings, *_format_problems(migration, selection)]
+    if selection.severity("syntax-error") is not None:
+        findings.extend(syntax_errors)
+    templated_files = {p.section.file.path for p in parses if p.templated}
+    findings.extend(_templates(migration, templated_files, selection))
     suppressions: dict[Path, FileSuppressions] = {
         file.path: read_suppressions(file) for file in migration.files
     }
     findings = apply_suppressions(
-        context.findings, suppressions, set(RULES), selection.severity("unused-ignore")
+        findings, suppressions, set(RULES), selection.severity("unused-ignore")
     )
-    findings.sort(key=lambda f: (str(f.path), f.span.start, f.span.end, f.rule))
-    after = after_up if after_up is not None else catalog.fork()
+    findings.sort(key=lambda f: (str(f.path), f.span.start, f.span.end, f.rule, f.message))
+    after = progress.after_up if progress.after_up is not None else context.catalog.fork()
     return Analysis(findings, context.internal_errors, after)
 
 
-def _check_section(
+def _resume(
+    memory: AnalysisMemory, setting: Setting, frame: Frame, syntax_errors: list[Finding]
+) -> tuple[Progress, int, int] | None:
+    """The state to go on from after an edit, and where (section, statement); None: start over."""
+    sections, statements = frame.sections, frame.statements
+    checkpoint = memory.resume_point(setting, frame.migration, sections, statements)
+    while checkpoint is not None:
+        progress = restore(checkpoint, frame)
+        index, position = checkpoint.section, checkpoint.statement
+        context = progress.context
+        # the section contexts the rules see belong to the restored context
+        for section_context in frame.contexts:
+            section_context.migration = context
+        context.migration = frame.migration
+        context.syntax_errors = syntax_errors
+        context.statements = {
+            id(section): statements[i] for i, section in enumerate(sections[: index + 1])
+        }
+        if position == 0:
+            del context.statements[id(sections[index])]
+        section = frame.contexts[index]
+        if all(rule.resume(section, position) for rule in progress.rules):
+            memory.resumed += 1
+            memory.skipped += sum(len(st) for st in statements[:index]) + position
+            return progress, index, position
+        # what a rule read further down changed: the checkpoints from this one on are stale
+        memory.checkpoints = memory.checkpoints[: memory.checkpoints.index(checkpoint)]
+        checkpoint = memory.checkpoints[-1] if memory.checkpoints else None
+    return None
+
+
+def _start(
     context: MigrationContext,
-    rules: list[Rule],
-    section: Section,
-    parsed: SectionParse,
-    replay: Replay,
+    before: Catalog | None,
     selection: RuleSelection,
-) -> None:
-    statements = parsed.parsed.statements
-    for index, statement in enumerate(statements):
-        statement.index = index
-    mark_transactions(context.migration, section, statements)
-    syntax = selection.severity("syntax-error")
-    if syntax is not None and not parsed.templated:
-        for error in parsed.parsed.errors:
-            context.findings.append(
-                Finding(
-                    "syntax-error",
-                    syntax,
-                    f"PostgreSQL will reject this: {error.message}",
-                    section.file.path,
-                    error.span,
-                    section=section.kind.value,
-                )
+    migration: Migration,
+) -> Progress:
+    """The state of a check before its first statement."""
+    context.catalog = before.fork() if before is not None else Catalog()
+    start_session(migration, context.catalog)
+    rules: list[Rule] = [
+        RULES[rule_id](context, severity) for rule_id, severity in selection.rules.items()
+    ]
+    replay = Replay(context.catalog, str(migration.path))
+    # the rules see what the replay creates, as it creates it
+    context.created_tables = replay.created_tables
+    return Progress(context, rules, replay)
+
+
+def _format_problems(migration: Migration, selection: RuleSelection) -> list[Finding]:
+    found = []
+    for problem in migration.problems:
+        severity = selection.severity(problem.rule)
+        if severity is not None:
+            found.append(
+                Finding(problem.rule, severity, problem.message, problem.file.path, problem.span)
             )
-    active = [rule for rule in rules if rule.runs_on(section.kind)]
-    section_context = SectionContext(context, section, statements)
-    context.statements[id(section)] = statements
-    if section.kind is SectionKind.UP:
-        context.up_statements = statements
+    return found
+
+
+def _syntax_errors(parsed: SectionParse, selection: RuleSelection) -> list[Finding]:
+    """The section's syntax errors as findings (also when the rule is off: rules ask whether
+    a section parsed)."""
+    severity = selection.severity("syntax-error") or Severity.ERROR
+    section = parsed.section
+    return [
+        Finding(
+            "syntax-error",
+            severity,
+            f"PostgreSQL will reject this: {error.message}",
+            section.file.path,
+            error.span,
+            section=section.kind.value,
+        )
+        for error in parsed.parsed.errors
+    ]
+
+
+def _check_section(
+    progress: Progress,
+    frame: Frame,
+    index: int,
+    first: int,
+    memory: AnalysisMemory | None,
+) -> None:
+    """Check section ``index`` of ``frame`` from its statement ``first`` on."""
+    context = progress.context
+    section = frame.sections[index]
+    statements = frame.statements[index]
+    section_context = frame.contexts[index]
+    if first == 0:
+        context.statements[id(section)] = statements
+        if section.kind is SectionKind.UP:
+            context.up_statements = statements
+        if memory is not None:
+            _save(memory, progress, frame, index, 0)
+    active = [rule for rule in progress.rules if rule.runs_on(section.kind)]
     by_kind: dict[str, list[Rule]] = {}
     every: list[Rule] = []
     for rule in _having(active, "check_statement"):
@@ -247,9 +357,15 @@ def _check_section(
         else:
             for kind in rule.kinds:
                 by_kind.setdefault(kind, []).append(rule)
-    for rule in _having(active, "begin_section"):
-        _guarded(context, rule, "begin_section", section_context)
-    for statement in statements:
+    if first == 0:
+        for rule in _having(active, "begin_section"):
+            _guarded(context, rule, "begin_section", section_context)
+    replay = progress.replay
+    for position in range(first, len(statements)):
+        statement = statements[position]
+        if memory is not None and position > first and position % memory.spacing == 0:
+            _save(memory, progress, frame, index, position)
+        context.next_step()
         for rule in (*every, *by_kind.get(statement.kind, ())):
             _guarded(context, rule, "check_statement", statement, section_context)
         try:
@@ -264,6 +380,31 @@ def _check_section(
             )
     for rule in _having(active, "end_section"):
         _guarded(context, rule, "end_section", section_context)
+    if section.kind is SectionKind.UP:
+        progress.after_up = context.catalog.fork()
+
+
+def _save(
+    memory: AnalysisMemory, progress: Progress, frame: Frame, index: int, position: int
+) -> None:
+    """Keep the state before statement ``position`` of section ``index`` (0: before the section
+    begins) for the document's next check."""
+    section = frame.sections[index]
+    statements = frame.statements[index]
+    boundary = statements[position].span.start if position < len(statements) else section.span.start
+    if position == 0:
+        boundary = section.span.start
+    memory.checkpoints.append(
+        Checkpoint(
+            index,
+            position,
+            section.file.path,
+            boundary,
+            marks(statements[:position]),
+            save(progress, frame),
+            frame,
+        )
+    )
 
 
 def _having(rules: list[Rule], hook: str) -> list[Rule]:
@@ -282,18 +423,17 @@ def _guarded(context: MigrationContext, rule: Rule, hook: str, *args: object) ->
         )
 
 
-def _report_templates(
-    context: MigrationContext, files: set[Path], selection: RuleSelection
-) -> None:
+def _templates(migration: Migration, files: set[Path], selection: RuleSelection) -> list[Finding]:
     severity = selection.severity("templated-sql")
     if severity is None:
-        return
-    for file in context.migration.files:
+        return []
+    found = []
+    for file in migration.files:
         if file.path not in files:
             continue
         spans = templates.placeholders(file.text)
         first = spans[0]
-        context.findings.append(
+        found.append(
             Finding(
                 "templated-sql",
                 severity,
@@ -305,3 +445,4 @@ def _report_templates(
                 first,
             )
         )
+    return found

@@ -30,6 +30,7 @@ import attrs
 from pgmig_lsp.analysis import RuleSelection, analyze, learns_names, replay_up
 from pgmig_lsp.catalog.model import Catalog, Mark
 from pgmig_lsp.catchup import Delta, OldSchema, Segment
+from pgmig_lsp.checkpoints import AnalysisMemory
 from pgmig_lsp.config import Settings
 from pgmig_lsp.findings import Finding
 from pgmig_lsp.migrations.discover import (
@@ -51,6 +52,9 @@ _FLAT_TOOLS = frozenset(
 CHECKPOINT = 16
 #: how many exact "before" schemas (of the positions the editor asked for) are kept
 PINNED = 32
+#: the schema before a file outside any history: nothing known (one object, so that the checks
+#: of an edited document can resume, see `pgmig_lsp.checkpoints`)
+_UNKNOWN_HISTORY = Catalog()
 
 
 def _up_texts(migration: Migration) -> tuple[tuple[int, str], ...]:
@@ -381,6 +385,8 @@ class Histories:
     """The histories of every migration directory the editor touched, by directory and tool."""
 
     _histories: dict[tuple[Path, Tool | None], History] = attrs.field(factory=dict)
+    #: per open document, what its last check keeps for the next (`AnalysisMemory`)
+    _memories: dict[Path, AnalysisMemory] = attrs.field(factory=dict)
 
     def get(
         self, directory: Path, tool: Tool | None, texts: Mapping[Path, str] | None = None
@@ -397,6 +403,11 @@ class Histories:
 
     def clear(self) -> None:
         self._histories.clear()
+        self._memories.clear()
+
+    def forget(self, path: Path) -> None:
+        """Drop what the checks of a document kept (it was closed)."""
+        self._memories.pop(path, None)
 
     def containing(self, path: Path) -> list[History]:
         """The histories a file at ``path`` may belong to (a migration, a plan, a sibling)."""
@@ -440,7 +451,7 @@ class Histories:
         history = self.get(history_directory(migration), tool, texts)
         position = history.position(path)
         invalidated = changed = False
-        before: Catalog | None = Catalog()
+        before: Catalog | None = _UNKNOWN_HISTORY
         extra: list[Finding] = []
         if position is not None:
             changed = history.update(migration)
@@ -449,8 +460,16 @@ class Histories:
         learned = None
         if position is not None and before is not None and learns_names(settings, selection):
             learned = history.learned_names(position, budget)
+        memory = self._memories.get(path)
+        if memory is None:
+            memory = self._memories[path] = AnalysisMemory()
         result = analyze(
-            migration, settings, before=before, selection=selection, learned_names=learned
+            migration,
+            settings,
+            before=before,
+            selection=selection,
+            learned_names=learned,
+            memory=memory,
         )
         if position is not None:
             after = result.after_up if before is not None else None

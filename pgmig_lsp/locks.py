@@ -232,7 +232,7 @@ def display_name(key: Key | tuple[str, ...]) -> str:
 
 #: the answer for each statement, with the context it was computed in: the locking rules all
 #: ask about the same statement before it is replayed, so it is computed once
-_CACHE: weakref.WeakKeyDictionary[Statement, tuple[int, int, list[TableLock]]] = (
+_CACHE: weakref.WeakKeyDictionary[Statement, tuple[int, list[TableLock]]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -241,21 +241,21 @@ def statement_locks(statement: Statement, context: MigrationContext) -> list[Tab
     """The table locks ``statement`` takes, one per table, in the order the statement names them.
 
     ``context.catalog`` must hold the state before the statement (as rules see it). The answer is
-    cached per statement and context: do not call this again for the same statement after the
-    catalog has changed in between (the engine replays each statement after every rule saw it).
+    cached per statement and `MigrationContext.step`, which the engine moves on before each
+    statement it checks (and replays the statement only after every rule saw it).
     """
     handler = _HANDLERS.get(statement.kind)
     if handler is None:
         return []
     cached = _CACHE.get(statement)
-    if cached is not None and cached[0] == id(context) and cached[1] == id(context.catalog):
-        return list(cached[2])
+    if cached is not None and cached[0] == context.step:
+        return list(cached[1])
     locks = _Locks(context)
     # an unexpected tree shape must never take the editor down: keep what was found
     with contextlib.suppress(AttributeError, KeyError, TypeError, ValueError, IndexError):
         handler(statement.body, locks)
     result = locks.merged()
-    _CACHE[statement] = (id(context), id(context.catalog), result)
+    _CACHE[statement] = (context.step, result)
     return list(result)
 
 

@@ -442,6 +442,13 @@ class Catalog:
         self._owned = {}
         return clone
 
+    def checkpoint(self) -> Catalog:
+        """A fork that also keeps the keys written so far (marks taken before stay valid)."""
+        clone = self.fork()
+        for mine, theirs in zip(clone.spaces(), self.spaces(), strict=True):
+            mine.written = list(theirs.written)
+        return clone
+
     def spaces(self) -> tuple[Space[Any], ...]:
         """The name maps: tables, indexes, types, functions, sequences (`written_since` order)."""
         return (self.tables, self.indexes, self.types, self.functions, self.sequences)

@@ -81,6 +81,8 @@ class DocumentState:
     #: a new number with each result (pull clients get it as ``resultId``)
     serial: int = 0
     updated: asyncio.Event = attrs.Factory(asyncio.Event)
+    #: the JSON form of the last check's diagnostics (worker thread only; see `to_diagnostics`)
+    diagnostic_cache: dict[Any, Any] = attrs.Factory(dict)
 
 
 @attrs.define(eq=False)
@@ -153,6 +155,7 @@ class Checker:
     def close(self, uri: str) -> DocumentState | None:
         state = self.documents.pop(uri, None)
         if state is not None:
+            self.ls.histories.forget(state.path)
             state.closed = True
             state.updated.set()
             if state.task is not None:
@@ -215,7 +218,7 @@ class Checker:
                 state.forced = state.background = False
                 try:
                     outcome = await self.run(
-                        self._check, state.path, text, version, self.ls.open_texts()
+                        self._check, state, text, version, self.ls.open_texts()
                     )
                 except asyncio.CancelledError:
                     raise
@@ -236,10 +239,13 @@ class Checker:
         finally:
             state.task = None
 
-    def _check(self, path: Path, text: str, version: int | None, texts: dict[Path, str]) -> Outcome:
+    def _check(
+        self, state: DocumentState, text: str, version: int | None, texts: dict[Path, str]
+    ) -> Outcome:
         """Check one document version (worker thread)."""
         from pgmig_lsp.lsp.diagnostics import to_diagnostics
 
+        path = state.path
         resolver = self.ls.resolver
         settings = resolver.for_file(path)
         check = self.ls.histories.check(
@@ -251,7 +257,9 @@ class Checker:
             texts=texts,
         )
         index = LineIndex(text, self.ls.workspace.position_codec)
-        diagnostics = to_diagnostics(check, index, version)
+        diagnostics, state.diagnostic_cache = to_diagnostics(
+            check, index, version, state.diagnostic_cache
+        )
         return Outcome(version, check, diagnostics, resolver.take_messages())
 
     # -- results --------------------------------------------------------------------------------

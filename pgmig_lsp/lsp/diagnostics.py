@@ -7,9 +7,12 @@ its code actions are made from, with the document version it was computed on (`l
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import attrs
+import cattrs
 from lsprotocol import types
+from pygls.protocol import default_converter
 
 from pgmig_lsp.findings import Finding, Severity
 from pgmig_lsp.history import DocumentCheck, History
@@ -43,10 +46,72 @@ def to_diagnostic(finding: Finding, index: LineIndex, version: int | None) -> ty
     )
 
 
+@attrs.define
+class WireDiagnostic(types.Diagnostic):
+    """A diagnostic carrying its JSON form, which `wire_converter` sends as it is."""
+
+    wire: dict[str, Any] = attrs.field(factory=dict, kw_only=True, eq=False, repr=False)
+
+
+#: the JSON form of lsprotocol's objects, as pygls's converter writes it
+_CONVERTER: cattrs.Converter = default_converter()  # type: ignore[no-untyped-call]
+_unstructure_diagnostic = _CONVERTER.get_unstructure_hook(types.Diagnostic)
+
+#: per finding and range, a diagnostic without data and its JSON form (see `to_diagnostics`)
+DiagnosticCache = dict[tuple[Finding, int, int], tuple[types.Diagnostic, dict[str, Any]]]
+
+
+def wire_converter() -> cattrs.Converter:
+    """pygls's converter, sending a `WireDiagnostic` as its ready JSON form: a keystroke's
+    findings are mostly those of the last one, whose JSON form is kept."""
+    converter: cattrs.Converter = default_converter()  # type: ignore[no-untyped-call]
+    generated = converter.get_unstructure_hook(types.Diagnostic)
+
+    def unstructure(diagnostic: types.Diagnostic) -> Any:
+        if isinstance(diagnostic, WireDiagnostic):
+            return diagnostic.wire
+        return generated(diagnostic)
+
+    converter.register_unstructure_hook(types.Diagnostic, unstructure)
+    converter.register_unstructure_hook(WireDiagnostic, unstructure)
+    return converter
+
+
 def to_diagnostics(
-    check: DocumentCheck, index: LineIndex, version: int | None
-) -> list[types.Diagnostic]:
-    return [to_diagnostic(finding, index, version) for finding in check.findings]
+    check: DocumentCheck,
+    index: LineIndex,
+    version: int | None,
+    cache: DiagnosticCache | None = None,
+) -> tuple[list[types.Diagnostic], DiagnosticCache]:
+    """The document's findings as diagnostics, and the cache for its next check (the JSON form
+    of each finding at its range, from ``cache`` when it was there)."""
+    cache = cache or {}
+    kept: DiagnosticCache = {}
+    diagnostics: list[types.Diagnostic] = []
+    for finding in check.findings:
+        key = (finding, finding.span.start, finding.span.end)
+        known = cache.get(key) or kept.get(key)
+        if known is None:
+            plain = to_diagnostic(finding, index, None)
+            plain.data = None
+            known = (plain, _unstructure_diagnostic(plain))
+        kept[key] = known
+        plain, form = known
+        data = finding_data(finding, version)
+        diagnostics.append(
+            WireDiagnostic(
+                range=plain.range,
+                message=plain.message,
+                severity=plain.severity,
+                code=plain.code,
+                code_description=plain.code_description,
+                source=plain.source,
+                tags=plain.tags,
+                data=data,
+                wire={**form, "data": data},
+            )
+        )
+    return diagnostics, kept
 
 
 # -- handlers ------------------------------------------------------------------------------------

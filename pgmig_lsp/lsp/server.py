@@ -31,6 +31,7 @@ from pgmig_lsp.editor.navigation import NameIndex
 from pgmig_lsp.history import DocumentCheck, Histories, History
 from pgmig_lsp.lsp.checking import Checker
 from pgmig_lsp.lsp.configuration import SettingsResolver
+from pgmig_lsp.lsp.diagnostics import wire_converter
 from pgmig_lsp.lsp.positions import LineIndex, LspWorkspace
 from pgmig_lsp.migrations.discover import history_directory, load_file
 from pgmig_lsp.migrations.model import Migration
@@ -122,7 +123,10 @@ class PgmigServer(LanguageServer):
 
     def __init__(self) -> None:
         super().__init__(
-            "pgmig", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+            "pgmig",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            converter_factory=wire_converter,
         )
         self.resolver = SettingsResolver()
         self.histories = Histories()

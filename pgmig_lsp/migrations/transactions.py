@@ -218,8 +218,8 @@ def mark_transactions(
     inside the statement that calls them.
     """
     for statement in statements:
-        if statement.in_function:
-            statement.in_transaction = True
+        # (a statement kept from an earlier parse is marked again)
+        statement.in_transaction = statement.in_function
     top = _top_level(statements)
     plan = transaction_plan(migration, section, statements, pg_major=pg_major)
     if plan.wrapped:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
 
@@ -31,6 +32,10 @@ class Group(enum.Enum):
     DRIFT = "drift"
 
 
+#: numbers for the points of checking (see `MigrationContext.step`), never reused
+_STEPS = itertools.count(1)
+
+
 @attrs.define(eq=False)
 class MigrationContext:
     """Everything a rule may ask about the migration being checked."""
@@ -52,6 +57,14 @@ class MigrationContext:
     #: the templates names must fit: configured, over those learned from the earlier migrations
     #: (None: no convention, names are not checked)
     name_templates: NameTemplates | None = None
+    #: the syntax errors of every section, known before any rule runs
+    syntax_errors: list[Finding] = attrs.Factory(list)
+    #: a number for the point of checking (a new one for each statement checked): answers
+    #: computed for a statement are valid while it stays the same
+    step: int = attrs.Factory(lambda: next(_STEPS))
+
+    def next_step(self) -> None:
+        self.step = next(_STEPS)
 
     @property
     def tool(self) -> Tool:
@@ -145,6 +158,16 @@ class Rule:
 
     def end_migration(self) -> None:
         """Called once after every section."""
+
+    def resume(self, section: SectionContext, position: int) -> bool:
+        """Called on a rule restored from a checkpoint after an edit, before checking goes on
+        from statement ``position`` of ``section`` (0: before the section begins).
+
+        A rule whose hooks read statements after the one they check (or anything else an edit
+        further down can change) returns False when what it read changed, and the check starts
+        over; a rule keeping a view of the whole section refreshes it here from ``section``.
+        """
+        return True
 
     # -- reporting -----------------------------------------------------------------------
 

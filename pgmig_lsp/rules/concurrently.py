@@ -196,15 +196,37 @@ class ConcurrentlyInTransaction(Rule):
 
     def begin_section(self, section: SectionContext) -> None:
         self._plan: TransactionPlan | None = None
+        #: what the checks read of the whole section, by statement (see `resume`)
+        self._counted: dict[int, int] = {}
+        self._mentions: dict[tuple[int, str], bool] = {}
+
+    def resume(self, section: SectionContext, position: int) -> bool:
+        if position == 0:
+            return True
+        if self._plan is not None and self._plan != self._whole_plan(section):
+            return False
+        statements = section.statements
+        if any(
+            self._count_others(statements[index], section) != count
+            for index, count in self._counted.items()
+        ):
+            return False
+        return all(
+            self._later_mention(statements[index], section, name) == found
+            for (index, name), found in self._mentions.items()
+        )
+
+    def _whole_plan(self, section: SectionContext) -> TransactionPlan:
+        return transaction_plan(
+            self.context.migration,
+            section.section,
+            section.statements,
+            pg_major=self.context.pg_version,
+        )
 
     def _plan_of(self, section: SectionContext) -> TransactionPlan:
         if self._plan is None:
-            self._plan = transaction_plan(
-                self.context.migration,
-                section.section,
-                section.statements,
-                pg_major=self.context.pg_version,
-            )
+            self._plan = self._whole_plan(section)
         return self._plan
 
     def check_statement(self, statement: Statement, section: SectionContext) -> None:
@@ -239,6 +261,11 @@ class ConcurrentlyInTransaction(Rule):
         return opened
 
     def _others(self, statement: Statement, section: SectionContext) -> int:
+        count = self._counted[statement.index] = self._count_others(statement, section)
+        return count
+
+    @staticmethod
+    def _count_others(statement: Statement, section: SectionContext) -> int:
         return sum(1 for s in section.statements if s is not statement and not s.in_function)
 
     def _report_in_transaction(
@@ -378,6 +405,13 @@ class ConcurrentlyInTransaction(Rule):
     def _mentioned_later(self, statement: Statement, section: SectionContext, name: str) -> bool:
         """Whether a later statement of the section names ``name``: moving the statement after
         them would change what they see."""
+        found = self._mentions[(statement.index, name)] = self._later_mention(
+            statement, section, name
+        )
+        return found
+
+    @staticmethod
+    def _later_mention(statement: Statement, section: SectionContext, name: str) -> bool:
         pattern = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])", re.IGNORECASE)
         text = section.file.text
         return any(

@@ -227,12 +227,21 @@ class NonIdempotentStatement(Rule):
         self._partial_failure_possible = False
 
     def begin_section(self, section: SectionContext) -> None:
+        self._partial_failure_possible = self._several_outside(section)
+
+    def resume(self, section: SectionContext, position: int) -> bool:
+        return position == 0 or self._partial_failure_possible == self._several_outside(section)
+
+    @staticmethod
+    def _several_outside(section: SectionContext) -> bool:
+        """Whether the section runs two statements or more outside a transaction (so it can
+        fail half-way)."""
         outside = [
             s
             for s in section.statements
             if not s.in_transaction and not s.in_function and s.kind not in _HARMLESS
         ]
-        self._partial_failure_possible = len(outside) >= 2
+        return len(outside) >= 2
 
     def check_statement(self, statement: Statement, section: SectionContext) -> None:
         if statement.in_transaction or statement.in_function:

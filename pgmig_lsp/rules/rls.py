@@ -8,7 +8,7 @@ from pgmig_lsp.locks import display_name
 from pgmig_lsp.rules.base import Group, Rule, SectionContext
 from pgmig_lsp.rules.rewrite import insert_before
 from pgmig_lsp.source import Span
-from pgmig_lsp.sql.nodes import relation_name
+from pgmig_lsp.sql.nodes import QualifiedName, relation_name
 from pgmig_lsp.sql.parse import Statement
 from pgmig_lsp.sql.spans import name_span
 
@@ -62,6 +62,13 @@ class PolicyWithoutRls(Rule):
     kinds = frozenset({"CreatePolicyStmt"})
     summary = "CREATE POLICY on a table without row level security: the policy does nothing"
 
+    def begin_section(self, section: SectionContext) -> None:
+        #: the section's ``ENABLE ROW LEVEL SECURITY`` statements, once a check looked for one
+        self._enables: list[tuple[int, QualifiedName | None]] | None = None
+
+    def resume(self, section: SectionContext, position: int) -> bool:
+        return position == 0 or self._enables in (None, _enables(section))
+
     def check_statement(self, statement: Statement, section: SectionContext) -> None:
         if statement.in_function:
             return
@@ -107,16 +114,24 @@ class PolicyWithoutRls(Rule):
 
     def _enabled_later(self, statement: Statement, section: SectionContext, key: Key) -> bool:
         """Whether a later statement of this section enables row level security on ``key``."""
-        context = self.context
-        for later in section.statements[statement.index + 1 :]:
-            if later.kind != "AlterTableStmt":
-                continue
-            body = later.body
-            if not any(
-                (item.get("AlterTableCmd") or {}).get("subtype") == "AT_EnableRowSecurity"
-                for item in body.get("cmds", []) or []
-            ):
-                continue
-            if context.table_key(body.get("relation")) == key:
-                return True
-        return False
+        if self._enables is None:
+            self._enables = _enables(section)
+        return any(
+            index > statement.index and self.context.table_key(relation) == key
+            for index, relation in self._enables
+        )
+
+
+def _enables(section: SectionContext) -> list[tuple[int, QualifiedName | None]]:
+    """Position and table of each ``ENABLE ROW LEVEL SECURITY`` of the section."""
+    found = []
+    for later in section.statements:
+        if later.kind != "AlterTableStmt":
+            continue
+        body = later.body
+        if any(
+            (item.get("AlterTableCmd") or {}).get("subtype") == "AT_EnableRowSecurity"
+            for item in body.get("cmds", []) or []
+        ):
+            found.append((later.index, relation_name(body.get("relation"))))
+    return found

@@ -110,10 +110,8 @@ def section_unparsed(context: MigrationContext, section: Section) -> bool:
     span = section.span
     path = section.file.path
     return any(
-        finding.rule in ("syntax-error", "templated-sql")
-        and finding.path == path
-        and span.start <= finding.span.start <= span.end
-        for finding in context.findings
+        finding.path == path and span.start <= finding.span.start <= span.end
+        for finding in context.syntax_errors
     )
 
 

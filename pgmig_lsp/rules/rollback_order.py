@@ -144,10 +144,23 @@ class DownOrder(Rule):
     kinds = frozenset({"DropStmt", "AlterTableStmt"})
     summary = "the down section fails because it drops objects before their dependants"
 
+    def begin_section(self, section: SectionContext) -> None:
+        #: whether the section parsed, once a check asked (see `resume`)
+        self._unparsed: bool | None = None
+
+    def resume(self, section: SectionContext, position: int) -> bool:
+        return (
+            position == 0
+            or self._unparsed is None
+            or self._unparsed == section_unparsed(self.context, section.section)
+        )
+
     def check_statement(self, statement: Statement, section: SectionContext) -> None:
         if section.kind is not SectionKind.DOWN or statement.in_function:
             return
-        if section_unparsed(self.context, section.section):
+        if self._unparsed is None:
+            self._unparsed = section_unparsed(self.context, section.section)
+        if self._unparsed:
             # a statement that did not parse was not replayed (the DROP it held did not happen
             # here): the order is unknown, and syntax-error already stops the rollback
             return

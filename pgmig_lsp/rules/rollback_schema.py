@@ -366,6 +366,8 @@ class IncompleteDown(Rule):
         super().__init__(context, severity)
         #: the catalog before the up section (a copy-on-write fork: cheap)
         self._before: Catalog | None = None
+        #: the up section found no undo expected (None: not asked yet)
+        self._off: bool | None = None
         #: the working catalog's changes when ``_before`` was forked from it
         self._since = Mark(())
         self._prints = Fingerprints(context)
@@ -378,11 +380,19 @@ class IncompleteDown(Rule):
     def begin_section(self, section: SectionContext) -> None:
         if section.kind is not SectionKind.UP or self._before is not None:
             return
-        migration = self.context.migration
-        if migration.section(SectionKind.DOWN) is None or marked_irreversible(migration):
+        self._off = self._no_undo_expected()
+        if self._off:
             return
         self._before = self.context.catalog.fork()
         self._since = self.context.catalog.mark()
+
+    def _no_undo_expected(self) -> bool:
+        """No down section, or one marked irreversible (anywhere in the migration's text)."""
+        migration = self.context.migration
+        return migration.section(SectionKind.DOWN) is None or marked_irreversible(migration)
+
+    def resume(self, section: SectionContext, position: int) -> bool:
+        return self._off is None or self._off == self._no_undo_expected()
 
     def check_statement(self, statement: Statement, section: SectionContext) -> None:
         if self._before is None or statement.in_function:

@@ -105,6 +105,12 @@ class _Event:
     statement: Statement
     #: what creates it, for messages (``CREATE TYPE``)
     verb: str = ""
+    #: the statement's line (0-based), which messages name
+    line: int = 0
+
+    def shape(self) -> tuple[object, ...]:
+        """What a finding that mentions this event shows of it."""
+        return (self.index, self.schema, self.verb, self.line)
 
 
 def _is_rangevar(node: Node) -> bool:
@@ -327,21 +333,46 @@ class UndefinedObject(Rule):
         #: ``check_function_bodies`` (on by default): PostgreSQL validates a SQL function's body
         #: when the function is created
         self._check_bodies = True
+        self._do_seen = False
+        #: objects looked for further down the section (see `resume`)
+        self._asked: set[tuple[str, str]] = set()
+        self._survey(section)
+        self._extensions = (
+            self._extensions or bool(self.context.catalog.extensions) or self._extension_ahead
+        )
+
+    def _survey(self, section: SectionContext) -> None:
+        """What the whole section creates and removes, its base types, and whether it (or the
+        up section) creates an extension."""
+        self._file = section.file
         self._base_types = set()
         self._creates: dict[tuple[str, str], list[_Event]] = {}
         self._removes: dict[tuple[str, str], list[_Event]] = {}
-        self._do_seen = False
-        extensions = bool(self.context.catalog.extensions)
+        ahead = False
         for statement in section.statements:
             if statement.in_function:
                 continue
             self._scan(statement)
             if statement.kind == "CreateExtensionStmt":
-                extensions = True
+                ahead = True
         for statement in self.context.up_statements:
             if statement.kind == "CreateExtensionStmt":
-                extensions = True
-        self._extensions = self._extensions or extensions
+                ahead = True
+        self._extension_ahead = ahead
+
+    def resume(self, section: SectionContext, position: int) -> bool:
+        if position == 0:
+            return True
+        creates, removes = self._creates, self._removes
+        base_types, ahead = self._base_types, self._extension_ahead
+        self._survey(section)
+        if base_types != self._base_types or ahead != self._extension_ahead:
+            return False
+        return all(
+            [e.shape() for e in old.get(key, ())] == [e.shape() for e in new.get(key, ())]
+            for key in self._asked
+            for old, new in ((creates, self._creates), (removes, self._removes))
+        )
 
     # -- what the section creates and removes, in order ---------------------------------
 
@@ -349,14 +380,16 @@ class UndefinedObject(Rule):
         self, category: str, schema: str | None, name: str, st: Statement, verb: str
     ) -> None:
         if name:
+            line = self._file.position(st.span.start)[0]
             self._creates.setdefault((category, name), []).append(
-                _Event(st.index, schema, st, verb)
+                _Event(st.index, schema, st, verb, line)
             )
 
     def _remove(self, category: str, schema: str | None, name: str, st: Statement) -> None:
         if name:
+            line = self._file.position(st.span.start)[0]
             self._removes.setdefault((category, name), []).append(
-                _Event(st.index, schema, st, _removal_verb(st))
+                _Event(st.index, schema, st, _removal_verb(st), line)
             )
 
     def _create_relation(self, rangevar: Node | None, st: Statement, verb: str) -> None:
@@ -501,6 +534,7 @@ class UndefinedObject(Rule):
     ) -> _Event | None:
         """The statement after ``index`` that creates the object, if nothing in between
         removed an object of that name (which would mean it existed at ``index``)."""
+        self._asked.add((category, name))
         for event in self._creates.get((category, name), []):
             if event.index <= index or not self._schema_matches(schema, event):
                 continue

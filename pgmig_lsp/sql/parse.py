@@ -62,6 +62,9 @@ class SyntaxProblem:
 class ParsedSQL:
     statements: list[Statement]
     errors: list[SyntaxProblem]
+    #: the string the parser read (psql lines blanked) and its file offset, for `reparse_sql`
+    text: str = ""
+    base: int = 0
 
 
 def _trim_trivia(text: str, start: int, end: int) -> int:
@@ -171,13 +174,64 @@ def parse_sql(text: str, base: int = 0, *, psql: bool = False) -> ParsedSQL:
     """
     if psql:
         text = blank_psql(text)
+    return _parse(text, base)
+
+
+def _parse(text: str, base: int) -> ParsedSQL:
     if not text.strip():
-        return ParsedSQL([], [])
+        return ParsedSQL([], [], text, base)
     try:
         raw = load_json(pg.parse_sql_json(text))
     except pg.ParseError:
         return _parse_piecewise(text, base)
-    return ParsedSQL(_statements_from_json(raw, text, base, ByteLocator(text, base)), [])
+    statements = _statements_from_json(raw, text, base, ByteLocator(text, base))
+    return ParsedSQL(statements, [], text, base)
+
+
+def reparse_sql(
+    text: str, base: int = 0, *, psql: bool = False, previous: ParsedSQL | None = None
+) -> ParsedSQL:
+    """`parse_sql`, keeping the statements (the same objects) and syntax errors of ``previous``
+    that end, with their ``;``, before the first character that changed: an edit re-parses only
+    the statements from the one it touches onwards.
+    """
+    if psql:
+        text = blank_psql(text)
+    if previous is None or previous.base != base:
+        return _parse(text, base)
+    same = common_prefix(previous.text, text)
+    kept = 0
+    resume = 0
+    for statement in previous.statements:
+        end = statement.span.end - base
+        while end < same and previous.text[end].isspace():
+            end += 1
+        if end >= same or previous.text[end] != ";":
+            break
+        kept += 1
+        resume = end + 1
+    if kept == 0:
+        return _parse(text, base)
+    rest = _parse(text[resume:], base + resume)
+    errors = [error for error in previous.errors if error.span.end <= base + resume]
+    return ParsedSQL(
+        [*previous.statements[:kept], *rest.statements], [*errors, *rest.errors], text, base
+    )
+
+
+def common_prefix(old: str, new: str) -> int:
+    """The length of the longest common prefix of two texts (slices compared in C)."""
+    size = min(len(old), len(new))
+    if old[:size] == new[:size]:
+        return size
+    low, high = 0, size  # old[:low] == new[:low], old[:high] != new[:high]
+    while high - low > 1:
+        middle = (low + high) // 2
+        if old[low:middle] == new[low:middle]:
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 def _meta_command(piece: str, at: int) -> tuple[str, int] | None:
@@ -223,4 +277,4 @@ def _parse_piecewise(text: str, base: int) -> ParsedSQL:
             continue
         locator = ByteLocator(piece, base + start)
         statements.extend(_statements_from_json(raw, piece, base + start, locator))
-    return ParsedSQL(statements, errors)
+    return ParsedSQL(statements, errors, text, base)
