@@ -460,8 +460,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "analyze":
             return _analyze(args)
         if args.command == "serve":
-            from pgmig_lsp.lsp.server import serve
+            from pgmig_lsp.lsp.warm_start import kept_attrs_methods
 
+            with kept_attrs_methods():
+                from pgmig_lsp.lsp.server import serve
             return serve(args.tcp)
     except ConfigError as exc:
         _err(f"config error: {exc}")

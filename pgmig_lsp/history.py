@@ -21,6 +21,7 @@ Not thread-safe: the language server calls it from one worker thread.
 from __future__ import annotations
 
 import itertools
+import os
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -358,6 +359,15 @@ class History:
         return changed
 
 
+def _large(directory: Path, budget: int) -> bool:
+    """Whether ``directory`` may hold more than ``budget`` migrations (one look at its entries)."""
+    try:
+        with os.scandir(directory) as entries:
+            return sum(1 for _ in entries) > budget
+    except OSError:
+        return False
+
+
 @attrs.define(eq=False)
 class DocumentCheck:
     """The findings of one open document, as ``pgmig check`` reports them for that file."""
@@ -427,11 +437,14 @@ class Histories:
         tool: Tool | None,
         texts: Mapping[Path, str] | None = None,
         budget: int = CHECKPOINT,
+        preview: bool = False,
     ) -> DocumentCheck:
         """Check an open document against its directory's history, as ``pgmig check`` would.
 
         When the schema before the document is more than ``budget`` replays away, the document
         is checked without its history (``complete`` False); `History.advance` then prepares it.
+        ``preview``: a directory of more than ``budget`` migrations not read yet is not read now
+        (the first findings of a document come without waiting for it; ``history`` is None).
         """
         known = self._histories.get((path.parent, tool))
         if (
@@ -448,7 +461,14 @@ class Histories:
         if migration is None:
             return DocumentCheck(None, SourceFile(path, text), [], True)
         file = migration.file_for(path) or SourceFile(path, text)
-        history = self.get(history_directory(migration), tool, texts)
+        directory = history_directory(migration)
+        if preview and (directory, tool) not in self._histories and _large(directory, budget):
+            result = analyze(migration, settings, selection=selection)
+            mine = [f for f in result.findings if f.path == path]
+            return DocumentCheck(
+                migration, file, mine, False, None, None, False, result.internal_errors
+            )
+        history = self.get(directory, tool, texts)
         position = history.position(path)
         invalidated = changed = False
         before: Catalog | None = _UNKNOWN_HISTORY

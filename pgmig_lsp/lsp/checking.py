@@ -78,6 +78,8 @@ class DocumentState:
     diagnostics: list[types.Diagnostic] = attrs.Factory(list)
     #: a complete result (checked against the history) was shown
     complete_shown: bool = False
+    #: the first check ran (it does not wait for a long history to be read)
+    previewed: bool = False
     #: a new number with each result (pull clients get it as ``resultId``)
     serial: int = 0
     updated: asyncio.Event = attrs.Factory(asyncio.Event)
@@ -255,7 +257,9 @@ class Checker:
             self.selection(settings),
             tool=configured_tool(settings),
             texts=texts,
+            preview=not state.previewed,
         )
+        state.previewed = True
         index = LineIndex(text, self.ls.workspace.position_codec)
         diagnostics, state.diagnostic_cache = to_diagnostics(
             check, index, version, state.diagnostic_cache
@@ -282,6 +286,9 @@ class Checker:
                     self.request_refresh()
             else:
                 self.publish(state.uri, outcome.diagnostics, outcome.version)
+        if check.history is None and not check.complete:
+            # a preview: check again, reading the history this time
+            self.schedule(state, background=True)
         if check.history is not None and check.position is not None:
             if not check.complete:
                 self._prepare(check.history, check.position, state.uri)

@@ -7,6 +7,8 @@ its code actions are made from, with the document version it was computed on (`l
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -53,9 +55,16 @@ class WireDiagnostic(types.Diagnostic):
     wire: dict[str, Any] = attrs.field(factory=dict, kw_only=True, eq=False, repr=False)
 
 
-#: the JSON form of lsprotocol's objects, as pygls's converter writes it
-_CONVERTER: cattrs.Converter = default_converter()  # type: ignore[no-untyped-call]
-_unstructure_diagnostic = _CONVERTER.get_unstructure_hook(types.Diagnostic)
+@functools.cache
+def _diagnostic_form() -> Callable[[types.Diagnostic], dict[str, Any]]:
+    """The JSON form of a diagnostic, as pygls's converter writes it (made on first use: it
+    generates code)."""
+    converter: cattrs.Converter = default_converter()  # type: ignore[no-untyped-call]
+    form: Callable[[types.Diagnostic], dict[str, Any]] = converter.get_unstructure_hook(
+        types.Diagnostic
+    )
+    return form
+
 
 #: per finding and range, a diagnostic without data and its JSON form (see `to_diagnostics`)
 DiagnosticCache = dict[tuple[Finding, int, int], tuple[types.Diagnostic, dict[str, Any]]]
@@ -94,7 +103,7 @@ def to_diagnostics(
         if known is None:
             plain = to_diagnostic(finding, index, None)
             plain.data = None
-            known = (plain, _unstructure_diagnostic(plain))
+            known = (plain, _diagnostic_form()(plain))
         kept[key] = known
         plain, form = known
         data = finding_data(finding, version)

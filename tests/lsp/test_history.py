@@ -103,3 +103,29 @@ def test_an_edit_that_leaves_the_same_schema_keeps_the_later_ones(tmp_path: Path
     assert _key(result.findings) == _key(check_paths([last], settings).findings)
     # a comment typed above a statement moves where the objects come from: not the same schema
     assert check(middle, "-- moved\n" + edited)
+
+
+def test_a_preview_does_not_wait_for_a_long_history(tmp_path: Path) -> None:
+    files = write_corpus(tmp_path, files=2 * CHECKPOINT, seed=5)
+    settings = Settings()
+    selection = select_rules(settings)
+    histories = Histories()
+    path = files[-1]
+    text = path.read_text(encoding="utf-8")
+    preview = histories.check(path, text, settings, selection, tool=None, preview=True)
+    assert preview.history is None and not preview.complete
+    assert histories.loaded() == []  # the directory was not read
+    check = histories.check(path, text, settings, selection, tool=None)
+    assert check.history is not None and not check.complete
+    # the preview found what the first check without the schema before the file finds
+    assert _key(preview.findings) == _key(check.findings)
+
+
+def test_a_short_history_is_read_at_once_even_for_a_preview(tmp_path: Path) -> None:
+    files = write_corpus(tmp_path, files=3, seed=5)
+    settings = Settings()
+    check = Histories().check(
+        files[-1], files[-1].read_text(), settings, select_rules(settings), tool=None, preview=True
+    )
+    assert check.history is not None and check.complete
+    assert _key(check.findings) == _key(check_paths([files[-1]], settings).findings)
