@@ -6,11 +6,13 @@ Measures, for `pgmig serve` (and squawk's server on the same files, as the refer
 is installed):
 
 - open -> diagnostics and edit (append a line) -> diagnostics, median and p95 over N runs, on a
-  small migration and on a 33 KB, 1,264-line one (generated, like the largest real file);
+  small migration and on a 33 KB, 1,264-line one (generated, like the largest real file); on the
+  large one also an edit in its middle (a space typed at the start of its middle line);
 - initialize -> first diagnostics for a migration at the end of a history of M migrations;
 - the server's peak memory (VmHWM).
 
-Each server runs as a real process over stdio, with the default settings a user gets.
+Each server runs as a real process over stdio, with the default settings a user gets, and may
+write byte code (as after a normal ``pip install``; ``PYTHONDONTWRITEBYTECODE`` is not passed on).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class Client:
         self.process = subprocess.Popen(
             command,
             cwd=cwd,
+            env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -186,9 +189,10 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def edit_latency(
-    command: list[str], root: Path, path: Path, runs: int, pull: bool
+    command: list[str], root: Path, path: Path, runs: int, pull: bool, middle: bool = False
 ) -> dict[str, float]:
-    """open -> diagnostics and append-a-line -> diagnostics, in milliseconds."""
+    """open -> diagnostics and append-a-line (``middle``: type a space at the start of the middle
+    line) -> diagnostics, in milliseconds."""
     text = path.read_text(encoding="utf-8")
     uri = path.as_uri()
     client = Client(command, root)
@@ -216,6 +220,7 @@ def edit_latency(
             opens.append((time.perf_counter() - start) * 1000)
             client.drain(0.2)  # later (history-aware) publications of the open
             lines = text.count("\n")
+            line, typed = (lines // 2, " ") if middle else (lines, "-- edited\n")
             version += 1
             start = time.perf_counter()
             client.notify(
@@ -225,10 +230,10 @@ def edit_latency(
                     "contentChanges": [
                         {
                             "range": {
-                                "start": {"line": lines, "character": 0},
-                                "end": {"line": lines, "character": 0},
+                                "start": {"line": line, "character": 0},
+                                "end": {"line": line, "character": 0},
                             },
-                            "text": "-- edited\n",
+                            "text": typed,
                         }
                     ],
                 },
@@ -308,10 +313,14 @@ def main() -> int:
         )
         results: dict[str, Any] = {}
         for name, (command, pull) in servers.items():
-            for label, path in (("small", small), ("large", large)):
+            for label, path, middle in (
+                ("small", small, False),
+                ("large", large, False),
+                ("large middle", large, True),
+            ):
                 print(f"{name} {label}...", file=sys.stderr)
                 results[f"{name} {label}"] = edit_latency(
-                    command, project, path, options.runs, pull
+                    command, project, path, options.runs, pull, middle
                 )
             print(f"{name} history...", file=sys.stderr)
             results[f"{name} history"] = first_diagnostics(command, history, paths[-1], pull)
