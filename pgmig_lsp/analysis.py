@@ -229,6 +229,7 @@ def analyze(
             index,
             first_statement if index == first_section else 0,
             memory,
+            resumed is not None,
         )
     if memory is not None:
         memory.remember(setting, migration, sections, [p.parsed for p in parses])
@@ -336,8 +337,10 @@ def _check_section(
     index: int,
     first: int,
     memory: AnalysisMemory | None,
+    resumed: bool = False,
 ) -> None:
-    """Check section ``index`` of ``frame`` from its statement ``first`` on."""
+    """Check section ``index`` of ``frame`` from its statement ``first`` on (``resumed``: from a
+    checkpoint, after an edit)."""
     context = progress.context
     section = frame.sections[index]
     statements = frame.statements[index]
@@ -363,7 +366,7 @@ def _check_section(
     replay = progress.replay
     for position in range(first, len(statements)):
         statement = statements[position]
-        if memory is not None and position > first and position % memory.spacing == 0:
+        if memory is not None and position > first and memory.keeps(position, first, resumed):
             _save(memory, progress, frame, index, position)
         context.next_step()
         for rule in (*every, *by_kind.get(statement.kind, ())):

@@ -32,6 +32,9 @@ from pgmig_lsp.sql.parse import ParsedSQL, Statement, common_prefix
 
 #: a checkpoint every this many statements (resuming re-checks at most this many before the edit)
 SPACING = 16
+#: after resuming, checkpoints further than `SPACING` from the edit are this many times sparser
+#: (the next keystrokes resume near the edit; the gaps fill in as the edits move down)
+SPARSER = 4
 
 #: types whose values a state copy shares as they are (immutable, or never changed by checking);
 #: grows as `carry` meets them
@@ -157,6 +160,17 @@ class AnalysisMemory:
     resumed: int = 0
     skipped: int = 0
 
+    def keeps(self, position: int, first: int, resumed: bool) -> bool:
+        """Whether a check that started at statement ``first`` of a section keeps a checkpoint
+        before its statement ``position``."""
+        if position % self.spacing:
+            return False
+        return (
+            not resumed
+            or position - first <= self.spacing
+            or (position % (SPARSER * self.spacing) == 0)
+        )
+
     def previous_parse(self, index: int, section: Section) -> ParsedSQL | None:
         """The last parse of the section at ``index`` when it starts where it started then."""
         if index >= len(self.sections) or setting_mismatch(self.sections[index], section):
@@ -231,21 +245,32 @@ def setting_mismatch(old: Section, new: Section) -> bool:
 def save(progress: Progress, frame: Frame) -> Progress:
     """A copy of ``progress`` that later checking does not change (the statement lists of
     ``frame`` are kept as they are: `restore` replaces them)."""
-    copied: Progress = carry(progress, {id(listed): listed for listed in frame.statements})
+    memo: dict[int, Any] = {id(listed): listed for listed in frame.statements}
+    copied: Progress = carry(progress, memo, _live(progress))
     return copied
 
 
 def restore(checkpoint: Checkpoint, frame: Frame) -> Progress:
     """A copy of a checkpoint's state for a check of newer text (``frame``)."""
     memo = checkpoint.frame.relinks(frame, checkpoint.section)
-    copied: Progress = carry(checkpoint.progress, memo)
+    copied: Progress = carry(checkpoint.progress, memo, _live(checkpoint.progress))
     return copied
 
 
-def carry(value: Any, memo: dict[int, Any]) -> Any:
-    """Copy a check's state: its containers, catalog, replay, rules and the rules' own records,
-    deeply; everything else (statements, trees, spans, findings, catalog entries) is shared,
-    since checking never changes it. ``memo`` maps objects already copied (or replaced)."""
+def _live(progress: Progress) -> frozenset[int]:
+    """The catalogs a state copy copies: the one replay writes, and the schema after the up
+    section (handed to the history). Others (a rule's snapshot) are never written: shared."""
+    live = {id(progress.context.catalog)}
+    if progress.after_up is not None:
+        live.add(id(progress.after_up))
+    return frozenset(live)
+
+
+def carry(value: Any, memo: dict[int, Any], live: frozenset[int]) -> Any:
+    """Copy a check's state: its containers, replay, rules and the rules' own records, deeply,
+    and the ``live`` catalogs (by id); everything else (statements, trees, spans, findings,
+    catalog entries, other catalogs) is shared, since checking never changes it. ``memo`` maps
+    objects already copied (or replaced)."""
     kind = type(value)
     if kind in _SHARED:
         return value
@@ -258,7 +283,7 @@ def carry(value: Any, memo: dict[int, Any]) -> Any:
         else:
             copied_list = []
             memo[id(value)] = copied_list
-            copied_list.extend(carry(item, memo) for item in value)
+            copied_list.extend(carry(item, memo, live) for item in value)
         memo[id(value)] = copied_list
         return copied_list
     if kind is dict:
@@ -268,7 +293,7 @@ def carry(value: Any, memo: dict[int, Any]) -> Any:
             copied_dict = {}
             memo[id(value)] = copied_dict
             for key, item in value.items():
-                copied_dict[key] = carry(item, memo)
+                copied_dict[key] = carry(item, memo, live)
         memo[id(value)] = copied_dict
         return copied_dict
     if kind is set:
@@ -276,19 +301,19 @@ def carry(value: Any, memo: dict[int, Any]) -> Any:
         memo[id(value)] = copied_set
         return copied_set
     if kind is tuple:
-        items = tuple(carry(item, memo) for item in value)
+        items = tuple(carry(item, memo, live) for item in value)
         return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     if kind is Catalog:
-        copied_catalog = value.checkpoint()
+        copied_catalog = value.checkpoint() if id(value) in live else value
         memo[id(value)] = copied_catalog
         return copied_catalog
     if kind is types.MethodType:
-        return types.MethodType(value.__func__, carry(value.__self__, memo))
+        return types.MethodType(value.__func__, carry(value.__self__, memo, live))
     if _holds_state(kind):
         copied = object.__new__(kind)
         memo[id(value)] = copied
         for name, item in _fields(value):
-            object.__setattr__(copied, name, carry(item, memo))
+            object.__setattr__(copied, name, carry(item, memo, live))
         return copied
     if kind not in _CONTAINERS:
         _SHARED.add(kind)  # (shared by every copy from now on, without a look)
