@@ -19,10 +19,14 @@ from pygls.workspace.position_codec import PositionCodec
 from pgmig_lsp.source import Span
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
+#: the line breaks of ``str.splitlines`` that LSP does not count
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def lsp_lines(text: str) -> list[str]:
     """The lines of ``text`` as LSP counts them, each with its line ending."""
+    if _OTHER_BREAKS.search(text) is None:
+        return text.splitlines(keepends=True)  # the same lines, split in C
     lines: list[str] = []
     start = 0
     for match in _LINE_END.finditer(text):
