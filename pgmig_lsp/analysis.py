@@ -215,13 +215,25 @@ def analyze(
         if not parsed.templated
         for finding in _syntax_errors(parsed, selection)
     ]
-    resumed = _resume(memory, setting, frame, syntax_errors) if memory else None
+    resumed = None
+    trouble: list[str] = []
+    if memory is not None:
+        try:
+            resumed = _resume(memory, setting, frame, syntax_errors)
+        except Exception as exc:  # a bug in resuming must not stop the check: start over
+            memory.checkpoints.clear()
+            trouble.append(
+                f"{migration.path}: resuming the check failed: {exc!r}; please report it"
+            )
     if resumed is None:
         progress = _start(context, before, selection, migration)
         progress.context.syntax_errors = syntax_errors
+        for section_context in frame.contexts:  # (a failed resume may have moved them)
+            section_context.migration = progress.context
         first_section, first_statement = 0, 0
     else:
         progress, first_section, first_statement = resumed
+    progress.context.internal_errors.extend(trouble)
     for index in range(first_section, len(sections)):
         _check_section(
             progress,
@@ -230,6 +242,7 @@ def analyze(
             first_statement if index == first_section else 0,
             memory,
             resumed is not None,
+            saved=resumed is not None and index == first_section,
         )
     if memory is not None:
         memory.remember(setting, migration, sections, [p.parsed for p in parses])
@@ -274,6 +287,7 @@ def _resume(
         if position == 0:
             del context.statements[id(sections[index])]
         section = frame.contexts[index]
+        # (a rule that fails here makes the check start over, through `analyze`)
         if all(rule.resume(section, position) for rule in progress.rules):
             memory.resumed += 1
             memory.skipped += sum(len(st) for st in statements[:index]) + position
@@ -338,9 +352,11 @@ def _check_section(
     first: int,
     memory: AnalysisMemory | None,
     resumed: bool = False,
+    *,
+    saved: bool = False,
 ) -> None:
     """Check section ``index`` of ``frame`` from its statement ``first`` on (``resumed``: from a
-    checkpoint, after an edit)."""
+    checkpoint, after an edit; ``saved``: from one kept at ``first``)."""
     context = progress.context
     section = frame.sections[index]
     statements = frame.statements[index]
@@ -349,7 +365,7 @@ def _check_section(
         context.statements[id(section)] = statements
         if section.kind is SectionKind.UP:
             context.up_statements = statements
-        if memory is not None:
+        if memory is not None and not saved:
             _save(memory, progress, frame, index, 0)
     active = [rule for rule in progress.rules if rule.runs_on(section.kind)]
     by_kind: dict[str, list[Rule]] = {}

@@ -192,12 +192,17 @@ class AnalysisMemory:
             file.path: common_prefix(self.texts.get(file.path, ""), file.text)
             for file in migration.files
         }
-        valid = 0
-        for checkpoint in self.checkpoints:
-            if not self._valid(checkpoint, same, sections, statements):
-                break
-            valid += 1
-        del self.checkpoints[valid:]
+        section_marks = [marks(listed) for listed in statements]
+        # a checkpoint valid after the edit means every earlier one is: the first invalid one
+        # is found by bisection
+        low, high = 0, len(self.checkpoints)
+        while low < high:
+            middle = (low + high) // 2
+            if self._valid(self.checkpoints[middle], same, sections, statements, section_marks):
+                low = middle + 1
+            else:
+                high = middle
+        del self.checkpoints[low:]
         return self.checkpoints[-1] if self.checkpoints else None
 
     def _valid(
@@ -206,6 +211,7 @@ class AnalysisMemory:
         same: dict[Path, int],
         sections: Sequence[Section],
         statements: Sequence[list[Statement]],
+        section_marks: Sequence[tuple[tuple[bool, bool], ...]],
     ) -> bool:
         index = checkpoint.section
         if index >= len(sections) or checkpoint.boundary > same.get(checkpoint.path, -1):
@@ -219,11 +225,13 @@ class AnalysisMemory:
         if setting_mismatch(self.sections[index], sections[index]):
             return False
         count = checkpoint.statement
-        kept = checkpoint.frame.statements[index][:count]
-        current = statements[index][:count]
-        if len(current) < count or any(a is not b for a, b in zip(kept, current, strict=True)):
+        kept = checkpoint.frame.statements[index]
+        current = statements[index]
+        # the statements before the checkpoint are the ones it saw (kept by the parse): the last
+        # one is, if the text up to the boundary is unchanged and the parse kept it
+        if len(current) < count or (count and kept[count - 1] is not current[count - 1]):
             return False
-        return marks(current) == checkpoint.marks
+        return section_marks[index][:count] == checkpoint.marks
 
     def remember(
         self,

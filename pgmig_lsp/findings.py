@@ -29,7 +29,7 @@ class Edit:
     text: str
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Fix:
     """A rewrite that removes the finding.
 
@@ -42,7 +42,7 @@ class Fix:
     safe: bool = True
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # (keys of the editor's caches, hashed at every keystroke)
 class Finding:
     rule: str
     severity: Severity

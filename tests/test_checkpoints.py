@@ -215,3 +215,23 @@ def test_a_checkpoint_survives_typing_a_statement_that_does_not_parse_yet(tmp_pa
         partial = text.replace("-- migrate:down", typed[:end] + "\n-- migrate:down")
         assert_same_as_full(path, partial, memory)
     assert memory.resumed == len(typed)
+
+
+def test_a_rule_failing_to_resume_makes_the_check_start_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pgmig_lsp.rules.undefined_object import UndefinedObject
+
+    def broken(self: object, section: object, position: int) -> bool:
+        raise RuntimeError("resume bug")
+
+    path = tmp_path / "db" / "migrations" / "20240101000000_broken.sql"
+    text = f"-- migrate:up\n{FILLER}-- migrate:down\n"
+    memory = AnalysisMemory(spacing=2)
+    check(path, text, memory)
+    monkeypatch.setattr(UndefinedObject, "resume", broken)
+    edited = text.replace("-- migrate:down", "CREATE TABLE t (id int);\n-- migrate:down")
+    resumed = check(path, edited, memory)
+    assert shown(resumed.findings) == shown(check(path, edited, None).findings)
+    assert any("resuming the check failed" in error for error in resumed.internal_errors)
+    assert memory.resumed == 0
