@@ -12,7 +12,8 @@ unknown: None, never a guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import ClassVar
 
 import attrs
 
@@ -610,31 +611,36 @@ _CALL_EXTRAS = ("agg_order", "agg_filter", "over", "agg_star", "agg_distinct", "
 class _Analyzer:
     """``transformExpr`` over the raw parse tree, for the node kinds known here."""
 
+    #: the method for each node kind (names: bound methods kept on the instance would make it a
+    #: reference cycle, left for the garbage collector)
+    _KINDS: ClassVar[dict[str, str]] = {
+        "A_Const": "_const",
+        "A_Expr": "_a_expr",
+        "BoolExpr": "_bool",
+        "NullTest": "_null_test",
+        "BooleanTest": "_boolean_test",
+        "TypeCast": "_cast",
+        "FuncCall": "_call",
+        "CoalesceExpr": "_coalesce",
+        "MinMaxExpr": "_min_max",
+        "A_ArrayExpr": "_array",
+        "SQLValueFunction": "_value_function",
+    }
+
     def __init__(self, scope: _Scope) -> None:
         self.scope = scope
-        self._kinds: dict[str, Callable[[Node], _Expr]] = {
-            "ColumnRef": scope.column,
-            "A_Const": self._const,
-            "A_Expr": self._a_expr,
-            "BoolExpr": self._bool,
-            "NullTest": self._null_test,
-            "BooleanTest": self._boolean_test,
-            "TypeCast": self._cast,
-            "FuncCall": self._call,
-            "CoalesceExpr": self._coalesce,
-            "MinMaxExpr": self._min_max,
-            "A_ArrayExpr": self._array,
-            "SQLValueFunction": self._value_function,
-        }
 
     def expr(self, node: Node | None) -> _Expr:
         if not node:
             raise _Unknown("empty")
         kind, body = next(iter(node.items()))
-        handler = self._kinds.get(kind)
+        if kind == "ColumnRef":
+            return self.scope.column(body)
+        handler = self._KINDS.get(kind)
         if handler is None:
             raise _Unknown(kind)
-        return handler(body)
+        result: _Expr = getattr(self, handler)(body)
+        return result
 
     def boolean(self, node: Node | None) -> _Expr:
         """``coerce_to_boolean``."""

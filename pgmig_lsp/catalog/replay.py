@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -305,30 +304,6 @@ class Replay:
         #: for CHECK constraints not yet added: their expression, and whether it is NO INHERIT
         #: (printed once the table has all its columns)
         self._checks: dict[int, tuple[Node | None, bool]] = {}
-        self._handlers: dict[str, Callable[[Node, Origin], None]] = {
-            "CreateStmt": self._create_table,
-            "AlterTableStmt": self._alter_table,
-            "IndexStmt": self._create_index,
-            "DropStmt": self._drop,
-            "CreateEnumStmt": self._create_enum,
-            "AlterEnumStmt": self._alter_enum,
-            "CompositeTypeStmt": self._create_composite,
-            "CreateDomainStmt": self._create_domain,
-            "CreateFunctionStmt": self._create_function,
-            "CreateTrigStmt": self._create_trigger,
-            "CreatePolicyStmt": self._create_policy,
-            "ViewStmt": self._create_view,
-            "CreateTableAsStmt": self._create_table_as,
-            "RefreshMatViewStmt": self._refresh,
-            "CreateSchemaStmt": self._create_schema,
-            "CreateSeqStmt": self._create_sequence,
-            "AlterSeqStmt": self._alter_sequence,
-            "CommentStmt": self._comment,
-            "SelectStmt": self._select,
-            "CreateExtensionStmt": self._create_extension,
-            "RenameStmt": self._rename,
-            "VariableSetStmt": self._set,
-        }
 
     def apply(self, statement: Statement, origin: Origin, file_text: str | None = None) -> None:
         """Apply one statement; with the file's text, the static SQL of a ``DO`` block too
@@ -337,9 +312,9 @@ class Replay:
             for nested in function_statements(statement, file_text):
                 self.apply(nested, Origin(origin.path, nested.span, origin.migration))
             return
-        handler = self._handlers.get(statement.kind)
+        handler = _HANDLERS.get(statement.kind)
         if handler is not None:
-            handler(statement.body, origin)
+            getattr(self, handler)(statement.body, origin)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -1318,3 +1293,31 @@ class Replay:
             self.catalog.search_path = tuple(s for s in schemas if s != "$user")
         elif values == [""]:
             self.catalog.search_path = ()  # SET search_path = '': every name qualified
+
+
+#: the `Replay` method applying each kind of statement (names, not bound methods: a replay that
+#: held its own methods would be a reference cycle, left for the garbage collector)
+_HANDLERS: dict[str, str] = {
+    "CreateStmt": "_create_table",
+    "AlterTableStmt": "_alter_table",
+    "IndexStmt": "_create_index",
+    "DropStmt": "_drop",
+    "CreateEnumStmt": "_create_enum",
+    "AlterEnumStmt": "_alter_enum",
+    "CompositeTypeStmt": "_create_composite",
+    "CreateDomainStmt": "_create_domain",
+    "CreateFunctionStmt": "_create_function",
+    "CreateTrigStmt": "_create_trigger",
+    "CreatePolicyStmt": "_create_policy",
+    "ViewStmt": "_create_view",
+    "CreateTableAsStmt": "_create_table_as",
+    "RefreshMatViewStmt": "_refresh",
+    "CreateSchemaStmt": "_create_schema",
+    "CreateSeqStmt": "_create_sequence",
+    "AlterSeqStmt": "_alter_sequence",
+    "CommentStmt": "_comment",
+    "SelectStmt": "_select",
+    "CreateExtensionStmt": "_create_extension",
+    "RenameStmt": "_rename",
+    "VariableSetStmt": "_set",
+}

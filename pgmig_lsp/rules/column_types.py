@@ -65,10 +65,16 @@ class TypeUse:
 
 def type_uses(statement: Statement) -> tuple[TypeUse, ...]:
     """Every type a statement declares for a column, attribute or domain (found once)."""
-    uses: tuple[TypeUse, ...] | None = statement.memo.get("type uses")
-    if uses is None:
-        uses = statement.memo["type uses"] = tuple(_type_uses(statement))
-    return uses
+    # kept without the statement: a statement holding uses that hold it would be a reference
+    # cycle, left for the garbage collector
+    found: tuple[tuple[TypeRef, str | None, Node | None, Node | None], ...] | None = (
+        statement.memo.get("type uses")
+    )
+    if found is None:
+        found = statement.memo["type uses"] = tuple(
+            (use.type, use.column, use.definition, use.relation) for use in _type_uses(statement)
+        )
+    return tuple(TypeUse(statement, *use) for use in found)
 
 
 def _type_uses(statement: Statement) -> Iterator[TypeUse]:
