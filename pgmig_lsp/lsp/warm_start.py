@@ -18,6 +18,7 @@ import hashlib
 import importlib.metadata
 import marshal
 import os
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -26,6 +27,10 @@ from typing import Any
 
 #: cache files are read only up to this size (a damaged or foreign file is ignored)
 _MAX_BYTES = 32 * 1024 * 1024
+#: the number attrs mixes into a class's ``__hash__``: the hash of a string, so it changes with
+#: every process (``PYTHONHASHSEED``). Any number does the job (it only tells classes apart):
+#: the kept byte code keeps the one it was compiled with, and the key leaves it out.
+_HASH_SALT = re.compile(r"(return hash\(\(\s*)-?\d+,")
 
 
 def cache_file() -> Path:
@@ -89,7 +94,8 @@ def kept_attrs_methods(path: Path | None = None) -> Iterator[dict[str, int]]:
         locs: Mapping[str, object] | None = None,
         filename: str = "",
     ) -> None:
-        key = hashlib.blake2b(f"{filename}\0{script}".encode(), digest_size=16).digest()
+        stable = _HASH_SALT.sub(r"\1SALT,", script)
+        key = hashlib.blake2b(f"{filename}\0{stable}".encode(), digest_size=16).digest()
         code = codes.get(key)
         if code is None:
             code = compile(script, filename, "exec")
