@@ -382,7 +382,11 @@ def _check_section(
     replay = progress.replay
     for position in range(first, len(statements)):
         statement = statements[position]
-        if memory is not None and position > first and memory.keeps(position, first, resumed):
+        if (
+            memory is not None
+            and position > first
+            and memory.keeps(position, first, resumed, len(statements))
+        ):
             _save(memory, progress, frame, index, position)
         context.next_step()
         for rule in (*every, *by_kind.get(statement.kind, ())):

@@ -35,6 +35,9 @@ SPACING = 16
 #: after resuming, checkpoints further than `SPACING` from the edit are this many times sparser
 #: (the next keystrokes resume near the edit; the gaps fill in as the edits move down)
 SPARSER = 4
+#: at most about this many checkpoints in a section: a longer one gets them further apart (a
+#: checkpoint copies the findings so far, so their total would grow with the square of its size)
+MOST = 64
 
 #: types whose values a state copy shares as they are (immutable, or never changed by checking);
 #: grows as `carry` meets them
@@ -160,16 +163,13 @@ class AnalysisMemory:
     resumed: int = 0
     skipped: int = 0
 
-    def keeps(self, position: int, first: int, resumed: bool) -> bool:
-        """Whether a check that started at statement ``first`` of a section keeps a checkpoint
-        before its statement ``position``."""
-        if position % self.spacing:
+    def keeps(self, position: int, first: int, resumed: bool, count: int) -> bool:
+        """Whether a check that started at statement ``first`` of a section of ``count``
+        statements keeps a checkpoint before its statement ``position``."""
+        spacing = max(self.spacing, -(-count // MOST))
+        if position % spacing:
             return False
-        return (
-            not resumed
-            or position - first <= self.spacing
-            or (position % (SPARSER * self.spacing) == 0)
-        )
+        return not resumed or position - first <= spacing or position % (SPARSER * spacing) == 0
 
     def previous_parse(self, index: int, section: Section) -> ParsedSQL | None:
         """The last parse of the section at ``index`` when it starts where it started then."""

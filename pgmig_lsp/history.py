@@ -53,6 +53,10 @@ _FLAT_TOOLS = frozenset(
 CHECKPOINT = 16
 #: how many exact "before" schemas (of the positions the editor asked for) are kept
 PINNED = 32
+#: documents larger than this (characters) are checked from their start at each check: the
+#: checkpoints of a long migration hold a copy of the catalog's name maps each (the largest real
+#: migration is 33 KB; a 1 MB one would keep ~100 MB of them)
+RESUMABLE = 256_000
 #: the schema before a file outside any history: nothing known (one object, so that the checks
 #: of an edited document can resume, see `pgmig_lsp.checkpoints`)
 _UNKNOWN_HISTORY = Catalog()
@@ -481,7 +485,10 @@ class Histories:
         if position is not None and before is not None and learns_names(settings, selection):
             learned = history.learned_names(position, budget)
         memory = self._memories.get(path)
-        if memory is None:
+        if len(text) > RESUMABLE:
+            self._memories.pop(path, None)
+            memory = None
+        elif memory is None:
             memory = self._memories[path] = AnalysisMemory()
         result = analyze(
             migration,

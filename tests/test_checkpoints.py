@@ -235,3 +235,12 @@ def test_a_rule_failing_to_resume_makes_the_check_start_over(
     assert shown(resumed.findings) == shown(check(path, edited, None).findings)
     assert any("resuming the check failed" in error for error in resumed.internal_errors)
     assert memory.resumed == 0
+
+
+def test_a_long_section_gets_at_most_about_64_checkpoints(tmp_path: Path) -> None:
+    path = tmp_path / "db" / "migrations" / "20240101000000_long.sql"
+    body = "".join(f"CREATE TABLE t{n} (id int);\n" for n in range(16 * 200))
+    memory = AnalysisMemory()
+    check(path, f"-- migrate:up\n{body}-- migrate:down\n", memory)
+    # a copy of the findings so far each: spread out, not one every 16 statements (200 of them)
+    assert 32 <= len(memory.checkpoints) <= 66
