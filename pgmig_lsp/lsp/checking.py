@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 
 #: wait this long after an edit before checking (edits typed meanwhile are checked together)
-DEBOUNCE = 0.002
+DEBOUNCE = 0.001
 #: documents after a changed migration are checked again this long after the last change
 DEPENDENT_DELAY = 0.25
 #: how long the first checks wait for the editor's settings after ``initialized``

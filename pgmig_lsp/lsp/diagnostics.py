@@ -66,8 +66,9 @@ def _diagnostic_form() -> Callable[[types.Diagnostic], dict[str, Any]]:
     return form
 
 
-#: per finding and range, a diagnostic without data and its JSON form (see `to_diagnostics`)
-DiagnosticCache = dict[tuple[Finding, int, int], tuple[types.Diagnostic, dict[str, Any]]]
+#: per finding: its diagnostic, that diagnostic's JSON form without range and data, and its
+#: data without the version (see `to_diagnostics`)
+DiagnosticCache = dict[Finding, tuple[types.Diagnostic, dict[str, Any], dict[str, Any]]]
 
 
 def wire_converter() -> cattrs.Converter:
@@ -93,23 +94,25 @@ def to_diagnostics(
     cache: DiagnosticCache | None = None,
 ) -> tuple[list[types.Diagnostic], DiagnosticCache]:
     """The document's findings as diagnostics, and the cache for its next check (the JSON form
-    of each finding at its range, from ``cache`` when it was there)."""
+    of each finding, from ``cache`` when it was there; the range is always computed again: an
+    edit can move the lines of a finding whose offsets it leaves alone)."""
     cache = cache or {}
     kept: DiagnosticCache = {}
     diagnostics: list[types.Diagnostic] = []
     for finding in check.findings:
-        key = (finding, finding.span.start, finding.span.end)
-        known = cache.get(key) or kept.get(key)
+        known = cache.get(finding) or kept.get(finding)
         if known is None:
             plain = to_diagnostic(finding, index, None)
-            plain.data = None
-            known = (plain, _diagnostic_form()(plain))
-        kept[key] = known
-        plain, form = known
-        data = finding_data(finding, version)
+            form = _diagnostic_form()(plain)
+            del form["range"], form["data"]
+            known = (plain, form, finding_data(finding, None))
+        kept[finding] = known
+        plain, form, data_form = known
+        where = index.range(finding.span)
+        data = {**data_form, "version": version}
         diagnostics.append(
             WireDiagnostic(
-                range=plain.range,
+                range=where,
                 message=plain.message,
                 severity=plain.severity,
                 code=plain.code,
@@ -117,10 +120,19 @@ def to_diagnostics(
                 source=plain.source,
                 tags=plain.tags,
                 data=data,
-                wire={**form, "data": data},
+                wire={**form, "range": _range_form(where), "data": data},
             )
         )
     return diagnostics, kept
+
+
+def _range_form(where: types.Range) -> dict[str, Any]:
+    """A range's JSON form."""
+    start, end = where.start, where.end
+    return {
+        "start": {"line": start.line, "character": start.character},
+        "end": {"line": end.line, "character": end.character},
+    }
 
 
 # -- handlers ------------------------------------------------------------------------------------

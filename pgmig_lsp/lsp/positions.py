@@ -9,7 +9,6 @@ converted with pygls's position codec (UTF-16 unless the client negotiated UTF-8
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 from collections.abc import Sequence
 
@@ -44,14 +43,9 @@ class LineIndex:
     def __init__(self, text: str, codec: PositionCodec) -> None:
         self.text = text
         self.codec = codec
+        self._starts = [0, *(m.end() for m in _LINE_END.finditer(text))]
         # every encoding counts an ASCII character as one unit
         self._plain = text.isascii() or codec.encoding == types.PositionEncodingKind.Utf32
-
-    @functools.cached_property
-    def _starts(self) -> list[int]:
-        """Where each line starts (made on first use: a keystroke's diagnostics are mostly
-        those of the last one, already converted)."""
-        return [0, *(m.end() for m in _LINE_END.finditer(self.text))]
 
     def position(self, offset: int) -> types.Position:
         offset = max(0, min(offset, len(self.text)))

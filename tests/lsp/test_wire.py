@@ -43,3 +43,26 @@ def test_the_kept_json_form_is_what_pygls_would_send() -> None:
             assert ours == theirs
             assert len(cache) == len({(f, f.span.start, f.span.end) for f in check.findings})
     assert fixes > 0  # fix edits travel in the data too
+
+
+def test_an_edit_that_keeps_offsets_but_moves_lines() -> None:
+    """Replacing a space by a line break (the same length) leaves every finding's offsets alone
+    and moves its lines: the kept forms must not keep the old ranges."""
+    settings = Settings()
+    codec = PositionCodec(types.PositionEncodingKind.Utf16)
+    path = SHOP / "20240401090000_add_app_user_status.sql"
+    text = path.read_text(encoding="utf-8")
+    at = text.index("ALTER TABLE") + len("ALTER")
+    edited = text[:at] + "\n" + text[at + 1 :]
+    histories = Histories()
+    first = histories.check(path, text, settings, select_rules(settings), tool=None)
+    _, cache = to_diagnostics(first, LineIndex(text, codec), 1, None)
+    second = histories.check(path, edited, settings, select_rules(settings), tool=None)
+    index = LineIndex(edited, codec)
+    sent, _ = to_diagnostics(second, index, 2, cache)
+    moved = [f for f in second.findings if f.span.start > at]
+    assert moved and set(moved) <= set(first.findings)  # the same findings, at the same offsets
+    assert [wire_converter().unstructure(d) for d in sent] == [
+        default_converter().unstructure(to_diagnostic(f, index, 2))  # type: ignore[no-untyped-call]
+        for f in second.findings
+    ]
