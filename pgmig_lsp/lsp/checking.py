@@ -30,6 +30,7 @@ from pgmig_lsp.analysis import RuleSelection, select_rules
 from pgmig_lsp.history import DocumentCheck, History
 from pgmig_lsp.lsp.configuration import configured_tool
 from pgmig_lsp.lsp.positions import LineIndex
+from pgmig_lsp.runtime import collect_when_idle
 
 if TYPE_CHECKING:
     from pgmig_lsp.lsp.server import PgmigServer
@@ -46,6 +47,8 @@ CONFIGURATION_WAIT = 2.0
 REPLAY_STEP = 16
 #: documents larger than this (characters) are checked on open and save, not on every edit
 LARGE_DOCUMENT = 1_000_000
+#: the collector's full sweep runs once no check was delivered for this long (seconds)
+IDLE = 2.0
 
 
 @attrs.define(eq=False)
@@ -111,6 +114,8 @@ class Checker:
         self._reported_errors: set[str] = set()
         #: every task the checker started (kept so that none is garbage-collected mid-way)
         self._tasks: set[asyncio.Task[Any]] = set()
+        #: the next full sweep of the collector, once the editor is idle
+        self._sweep: asyncio.TimerHandle | None = None
 
     # -- the worker thread ----------------------------------------------------------------------
 
@@ -268,7 +273,24 @@ class Checker:
 
     # -- results --------------------------------------------------------------------------------
 
+    def _sweep_when_idle(self) -> None:
+        """Run the collector's full sweep `IDLE` seconds after the last delivered check (not in
+        the middle of the next keystroke's)."""
+        if self._sweep is not None:
+            self._sweep.cancel()
+        self._sweep = asyncio.get_running_loop().call_later(IDLE, self._sweep_now)
+
+    def _sweep_now(self) -> None:
+        self._sweep = None
+        if any(
+            state.task is not None and not state.task.done() for state in self.documents.values()
+        ):
+            self._sweep_when_idle()
+            return
+        collect_when_idle()
+
     def _deliver(self, state: DocumentState, outcome: Outcome, background: bool) -> None:
+        self._sweep_when_idle()
         check = outcome.check
         for error in check.internal_errors:
             if error not in self._reported_errors:
