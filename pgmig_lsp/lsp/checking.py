@@ -162,7 +162,8 @@ class Checker:
     def close(self, uri: str) -> DocumentState | None:
         state = self.documents.pop(uri, None)
         if state is not None:
-            self.ls.histories.forget(state.path)
+            # on the worker thread, after a check of this document that may be running
+            self.spawn(self.run(self.ls.histories.forget, state.path), f"closing {state.path}")
             state.closed = True
             state.updated.set()
             if state.task is not None:
