@@ -228,8 +228,7 @@ def analyze(
     if resumed is None:
         progress = _start(context, before, selection, migration)
         progress.context.syntax_errors = syntax_errors
-        for section_context in frame.contexts:  # (a failed resume may have moved them)
-            section_context.migration = progress.context
+        frame.bind(progress.context)  # (a failed resume may have bound another)
         first_section, first_statement = 0, 0
     else:
         progress, first_section, first_statement = resumed
@@ -276,9 +275,7 @@ def _resume(
         progress = restore(checkpoint, frame)
         index, position = checkpoint.section, checkpoint.statement
         context = progress.context
-        # the section contexts the rules see belong to the restored context
-        for section_context in frame.contexts:
-            section_context.migration = context
+        frame.bind(context)
         context.migration = frame.migration
         context.syntax_errors = syntax_errors
         context.statements = {
@@ -414,9 +411,7 @@ def _save(
     begins) for the document's next check."""
     section = frame.sections[index]
     statements = frame.statements[index]
-    boundary = statements[position].span.start if position < len(statements) else section.span.start
-    if position == 0:
-        boundary = section.span.start
+    boundary = statements[position].span.start if position else section.span.start
     memory.checkpoints.append(
         Checkpoint(
             index,

@@ -20,15 +20,19 @@ from __future__ import annotations
 import types
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from pgmig_lsp.catalog.model import Catalog
 from pgmig_lsp.catalog.replay import Replay
 from pgmig_lsp.migrations.model import Migration, Section
+from pgmig_lsp.name_conventions import NameTemplates
 from pgmig_lsp.rules.base import MigrationContext, Rule, SectionContext
 from pgmig_lsp.sql.parse import ParsedSQL, Statement, common_prefix
+
+if TYPE_CHECKING:
+    from pgmig_lsp.analysis import RuleSelection
 
 #: a checkpoint every this many statements (resuming re-checks at most this many before the edit)
 SPACING = 16
@@ -78,6 +82,12 @@ class Frame:
             memo[id(self.contexts[index])] = newer.contexts[index]
         return memo
 
+    def bind(self, context: MigrationContext) -> None:
+        """Make the rules' view of each section belong to ``context`` (the check's, fresh or
+        restored)."""
+        for section_context in self.contexts:
+            section_context.migration = context
+
 
 @attrs.frozen(eq=False)
 class Checkpoint:
@@ -100,9 +110,9 @@ class Setting:
     """What every statement's check depends on besides the text before it."""
 
     before: Catalog | None
-    selection: object
+    selection: RuleSelection
     pg_version: int
-    name_templates: object
+    name_templates: NameTemplates | None
     migration: tuple[object, ...]
 
     def same(self, other: Setting) -> bool:
@@ -173,7 +183,7 @@ class AnalysisMemory:
 
     def previous_parse(self, index: int, section: Section) -> ParsedSQL | None:
         """The last parse of the section at ``index`` when it starts where it started then."""
-        if index >= len(self.sections) or setting_mismatch(self.sections[index], section):
+        if index >= len(self.sections) or _reshaped(self.sections[index], section):
             return None
         return self.parses[index]
 
@@ -218,11 +228,11 @@ class AnalysisMemory:
             return False
         for earlier in range(index):
             old, new = self.sections[earlier], sections[earlier]
-            if old.span != new.span or setting_mismatch(old, new):
+            if old.span != new.span or _reshaped(old, new):
                 return False
             if same.get(old.file.path, -1) < old.span.end:
                 return False
-        if setting_mismatch(self.sections[index], sections[index]):
+        if _reshaped(self.sections[index], sections[index]):
             return False
         count = checkpoint.statement
         kept = checkpoint.frame.statements[index]
@@ -246,7 +256,8 @@ class AnalysisMemory:
         self.parses = tuple(parses)
 
 
-def setting_mismatch(old: Section, new: Section) -> bool:
+def _reshaped(old: Section, new: Section) -> bool:
+    """Whether a section starts elsewhere now, or runs differently (its end may move)."""
     return _section_shape(old) != _section_shape(new)
 
 
@@ -354,8 +365,4 @@ def _fields(value: Any) -> list[tuple[str, Any]]:
     names = getattr(value, "__dict__", None)
     if names is not None:
         return list(names.items())
-    return [(name, getattr(value, name)) for name in attrs_slots(type(value))]
-
-
-def attrs_slots(kind: type) -> list[str]:
-    return [field.name for field in attrs.fields(kind)]
+    return [(field.name, getattr(value, field.name)) for field in attrs.fields(type(value))]
